@@ -1,0 +1,218 @@
+"""Load recordings as ``samples [n, channels] float32`` and a sample rate.
+
+Formats (as DeepSS reads them):
+
+- anything libsndfile reads (``.wav``, ``.flac``, ``.ogg``, ``.aif``/``.aiff``):
+  integer PCM is scaled to [-1, 1];
+- ``.npz`` with ``data`` [samples, channels] and ``samplerate`` (scalar);
+- ``.h5``/``.hdf5`` with dataset ``data`` [samples, channels] and ``samplerate``
+  as an attribute (of the file or of ``data``) or as a dataset.
+
+``.npz``/``.h5`` values are kept as they are (only cast to float32).
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import FileFormatError
+
+SOUNDFILE_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff")
+NPZ_SUFFIXES = (".npz",)
+H5_SUFFIXES = (".h5", ".hdf5")
+AUDIO_SUFFIXES = SOUNDFILE_SUFFIXES + NPZ_SUFFIXES + H5_SUFFIXES
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a recording holds, read without loading its samples."""
+
+    path: str
+    n_samples: int
+    n_channels: int
+    samplerate: float
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.n_samples / self.samplerate
+
+
+def is_audio_path(path: str | os.PathLike) -> bool:
+    """True if the suffix is one of the supported audio formats."""
+    return Path(path).suffix.lower() in AUDIO_SUFFIXES
+
+
+def load_audio(path: str | os.PathLike) -> tuple[np.ndarray, float]:
+    """Return ``(samples, samplerate)``; samples are float32 [n, channels].
+
+    Raises :class:`FileFormatError` naming the file for anything unreadable.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise FileFormatError(path, "no such file")
+    if suffix in NPZ_SUFFIXES:
+        data, rate = _load_npz(path)
+    elif suffix in H5_SUFFIXES:
+        data, rate = _load_h5(path)
+    elif suffix in SOUNDFILE_SUFFIXES:
+        data, rate = _load_soundfile(path)
+    else:
+        raise FileFormatError(path, f"unsupported audio format {suffix!r}; use one of {', '.join(AUDIO_SUFFIXES)}")
+    return _as_samples(path, data), _as_rate(path, rate)
+
+
+def audio_info(path: str | os.PathLike) -> AudioInfo:
+    """Samples, channels and rate of a recording, without reading its samples."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise FileFormatError(path, "no such file")
+    try:
+        if suffix in SOUNDFILE_SUFFIXES:
+            import soundfile
+
+            info = soundfile.info(str(path))
+            return AudioInfo(str(path), int(info.frames), int(info.channels), float(info.samplerate))
+        if suffix in H5_SUFFIXES:
+            import h5py
+
+            with h5py.File(path, "r") as f:
+                if "data" not in f:
+                    raise FileFormatError(path, "no dataset 'data' in this HDF5 file")
+                shape = f["data"].shape
+                rate = _h5_samplerate(path, f)
+        elif suffix in NPZ_SUFFIXES:
+            shape, rate = _npz_header(path)
+        else:
+            raise FileFormatError(path, f"unsupported audio format {suffix!r}")
+    except FileFormatError:
+        raise
+    except Exception as err:  # corrupt containers raise many types
+        raise FileFormatError(path, f"cannot read the file ({err})") from err
+    n_channels = 1 if len(shape) == 1 else int(shape[1])
+    return AudioInfo(str(path), int(shape[0]), n_channels, _as_rate(path, rate))
+
+
+def is_deepss_npz(path: str | os.PathLike) -> bool:
+    """True for an ``.npz`` holding ``data`` and ``samplerate`` (a DeepSS recording)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return {"data.npy", "samplerate.npy"} <= names
+
+
+def is_deepss_h5(path: str | os.PathLike) -> bool:
+    """True for an HDF5 file with a ``data`` dataset and a ``samplerate``."""
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            return "data" in f and (_h5_samplerate(Path(path), f) is not None)
+    except Exception:
+        return False
+
+
+def save_wav(path: str | os.PathLike, samples: np.ndarray, samplerate: float) -> None:
+    """Write float samples [n, channels] as a 32-bit float wav, atomically."""
+    import soundfile
+
+    from .atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        soundfile.write(str(tmp), np.asarray(samples, dtype=np.float32), int(round(samplerate)), subtype="FLOAT", format="WAV")
+
+
+def _load_soundfile(path: Path) -> tuple[np.ndarray, float]:
+    import soundfile
+
+    try:
+        data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except Exception as err:  # libsndfile reports corrupt/truncated files variously
+        raise FileFormatError(path, f"cannot read audio ({err})") from err
+    return data, rate
+
+
+def _load_npz(path: Path) -> tuple[np.ndarray, float]:
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            keys = set(npz.files)
+            if "data" not in keys:
+                raise FileFormatError(path, f"no array 'data' in this .npz (it has: {', '.join(sorted(keys)) or 'nothing'})")
+            if "samplerate" not in keys:
+                raise FileFormatError(path, "no 'samplerate' in this .npz")
+            return npz["data"], npz["samplerate"]
+    except FileFormatError:
+        raise
+    except Exception as err:
+        raise FileFormatError(path, f"cannot read the .npz ({err})") from err
+
+
+def _npz_header(path: Path) -> tuple[tuple[int, ...], float]:
+    with np.load(path, allow_pickle=False) as npz:
+        if "data" not in npz.files:
+            raise FileFormatError(path, "no array 'data' in this .npz")
+        if "samplerate" not in npz.files:
+            raise FileFormatError(path, "no 'samplerate' in this .npz")
+        rate = npz["samplerate"]
+        with zipfile.ZipFile(path) as z, z.open("data.npy") as f:
+            version = np.lib.format.read_magic(f)
+            shape, _, _ = np.lib.format._read_array_header(f, version)
+    return shape, rate
+
+
+def _h5_samplerate(path: Path, f):
+    if "samplerate" in f.attrs:
+        return f.attrs["samplerate"]
+    if "samplerate" in f["data"].attrs:
+        return f["data"].attrs["samplerate"]
+    if "samplerate" in f:
+        return f["samplerate"][()]
+    return None
+
+
+def _load_h5(path: Path) -> tuple[np.ndarray, float]:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            if "data" not in f:
+                raise FileFormatError(path, f"no dataset 'data' in this HDF5 file (it has: {', '.join(f.keys()) or 'nothing'})")
+            rate = _h5_samplerate(path, f)
+            if rate is None:
+                raise FileFormatError(path, "no 'samplerate' attribute or dataset in this HDF5 file")
+            return f["data"][()], rate
+    except FileFormatError:
+        raise
+    except Exception as err:
+        raise FileFormatError(path, f"cannot read the HDF5 file ({err})") from err
+
+
+def _as_samples(path: Path, data) -> np.ndarray:
+    data = np.asarray(data)
+    if data.dtype.kind not in "iuf":
+        raise FileFormatError(path, f"audio data must be numeric, not {data.dtype}")
+    if data.ndim == 1:
+        data = data[:, np.newaxis]
+    if data.ndim != 2:
+        raise FileFormatError(path, f"audio data must be [samples, channels], not of shape {data.shape}")
+    if data.shape[0] == 0:
+        raise FileFormatError(path, "the recording holds no samples")
+    return np.ascontiguousarray(data, dtype=np.float32)
+
+
+def _as_rate(path: Path, rate) -> float:
+    try:
+        value = float(np.asarray(rate).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError) as err:
+        raise FileFormatError(path, f"samplerate {rate!r} is not a number") from err
+    if not np.isfinite(value) or value <= 0:
+        raise FileFormatError(path, f"samplerate must be a positive number, not {value}")
+    return value

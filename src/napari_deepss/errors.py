@@ -1,0 +1,18 @@
+"""The one error type for bad user input (files, folders, values)."""
+
+from __future__ import annotations
+
+import os
+
+
+class FileFormatError(ValueError):
+    """A file or folder given by the user cannot be used.
+
+    The message always names the file and the problem, so that a biologist can
+    act on it without reading a traceback.
+    """
+
+    def __init__(self, path: str | os.PathLike, problem: str):
+        self.path = os.fspath(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")

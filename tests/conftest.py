@@ -1,0 +1,40 @@
+"""Shared fixtures: paths to the real annotated recordings beside the repository."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# The recordings live in ../shared/data next to the clone; DEEPSS_TEST_DATA overrides.
+DATA = Path(os.environ.get("DEEPSS_TEST_DATA", REPO.parent / "shared" / "data"))
+BIRD_DIR = DATA / "bengalese_finch_bird0"
+FLY_DIR = DATA / "fly_pulse"
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.fail(f"test data missing: {path} (set DEEPSS_TEST_DATA to the shared data folder)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def bird_dir() -> Path:
+    return _require(BIRD_DIR)
+
+
+@pytest.fixture(scope="session")
+def fly_dir() -> Path:
+    return _require(FLY_DIR)
+
+
+@pytest.fixture(scope="session")
+def bird_wav(bird_dir) -> Path:
+    return bird_dir / "bird0_000.wav"
+
+
+@pytest.fixture(scope="session")
+def fly_wav(fly_dir) -> Path:
+    return next(iter(sorted(fly_dir.glob("*.wav"))))
