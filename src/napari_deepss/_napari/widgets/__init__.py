@@ -1,0 +1,1 @@
+"""Dock widgets (magicgui) around core jobs."""
