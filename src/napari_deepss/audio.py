@@ -26,6 +26,7 @@ SOUNDFILE_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff")
 NPZ_SUFFIXES = (".npz",)
 H5_SUFFIXES = (".h5", ".hdf5")
 AUDIO_SUFFIXES = SOUNDFILE_SUFFIXES + NPZ_SUFFIXES + H5_SUFFIXES
+_NO_H5_SAMPLERATE = "no 'samplerate' attribute or dataset in this HDF5 file"
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,16 @@ def load_audio(path: str | os.PathLike) -> tuple[np.ndarray, float]:
     elif suffix in SOUNDFILE_SUFFIXES:
         data, rate = _load_soundfile(path)
     else:
-        raise FileFormatError(path, f"unsupported audio format {suffix!r}; use one of {', '.join(AUDIO_SUFFIXES)}")
+        raise FileFormatError(path, _unsupported(suffix))
     return _as_samples(path, data), _as_rate(path, rate)
 
 
 def audio_info(path: str | os.PathLike) -> AudioInfo:
-    """Samples, channels and rate of a recording, without reading its samples."""
+    """Samples, channels and rate of a recording, without reading its samples.
+
+    Raises :class:`FileFormatError` for the same files that :func:`load_audio` rejects
+    by their layout (no samples, not [samples, channels], not numeric).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if not path.is_file():
@@ -78,25 +83,27 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
             import soundfile
 
             info = soundfile.info(str(path))
-            return AudioInfo(str(path), int(info.frames), int(info.channels), float(info.samplerate))
-        if suffix in H5_SUFFIXES:
+            shape, dtype, rate = (int(info.frames), int(info.channels)), np.dtype(np.float32), info.samplerate
+        elif suffix in H5_SUFFIXES:
             import h5py
 
             with h5py.File(path, "r") as f:
                 if "data" not in f:
                     raise FileFormatError(path, "no dataset 'data' in this HDF5 file")
-                shape = f["data"].shape
-                rate = _h5_samplerate(path, f)
+                shape, dtype = f["data"].shape, f["data"].dtype
+                rate = _h5_samplerate(f)
+                if rate is None:
+                    raise FileFormatError(path, _NO_H5_SAMPLERATE)
         elif suffix in NPZ_SUFFIXES:
-            shape, rate = _npz_header(path)
+            shape, dtype, rate = _npz_header(path)
         else:
-            raise FileFormatError(path, f"unsupported audio format {suffix!r}")
+            raise FileFormatError(path, _unsupported(suffix))
     except FileFormatError:
         raise
     except Exception as err:  # corrupt containers raise many types
         raise FileFormatError(path, f"cannot read the file ({err})") from err
-    n_channels = 1 if len(shape) == 1 else int(shape[1])
-    return AudioInfo(str(path), int(shape[0]), n_channels, _as_rate(path, rate))
+    n_samples, n_channels = _check_layout(path, shape, dtype)
+    return AudioInfo(str(path), n_samples, n_channels, _as_rate(path, rate))
 
 
 def is_deepss_npz(path: str | os.PathLike) -> bool:
@@ -115,7 +122,7 @@ def is_deepss_h5(path: str | os.PathLike) -> bool:
         import h5py
 
         with h5py.File(path, "r") as f:
-            return "data" in f and (_h5_samplerate(Path(path), f) is not None)
+            return "data" in f and (_h5_samplerate(f) is not None)
     except Exception:
         return False
 
@@ -131,6 +138,11 @@ def save_wav(path: str | os.PathLike, samples: np.ndarray, samplerate: float) ->
 
 
 def _load_soundfile(path: Path) -> tuple[np.ndarray, float]:
+    """Read with libsndfile.
+
+    A wav cut short is read up to its last complete frame (libsndfile shortens
+    the frame count in the header to what is there; :func:`audio_info` agrees).
+    """
     import soundfile
 
     try:
@@ -143,11 +155,7 @@ def _load_soundfile(path: Path) -> tuple[np.ndarray, float]:
 def _load_npz(path: Path) -> tuple[np.ndarray, float]:
     try:
         with np.load(path, allow_pickle=False) as npz:
-            keys = set(npz.files)
-            if "data" not in keys:
-                raise FileFormatError(path, f"no array 'data' in this .npz (it has: {', '.join(sorted(keys)) or 'nothing'})")
-            if "samplerate" not in keys:
-                raise FileFormatError(path, "no 'samplerate' in this .npz")
+            _check_npz_keys(path, npz.files)
             return npz["data"], npz["samplerate"]
     except FileFormatError:
         raise
@@ -155,20 +163,27 @@ def _load_npz(path: Path) -> tuple[np.ndarray, float]:
         raise FileFormatError(path, f"cannot read the .npz ({err})") from err
 
 
-def _npz_header(path: Path) -> tuple[tuple[int, ...], float]:
+def _npz_header(path: Path) -> tuple[tuple[int, ...], np.dtype, object]:
+    """Shape and dtype of ``data`` (from its .npy header) and the samplerate."""
     with np.load(path, allow_pickle=False) as npz:
-        if "data" not in npz.files:
-            raise FileFormatError(path, "no array 'data' in this .npz")
-        if "samplerate" not in npz.files:
-            raise FileFormatError(path, "no 'samplerate' in this .npz")
+        _check_npz_keys(path, npz.files)
         rate = npz["samplerate"]
-        with zipfile.ZipFile(path) as z, z.open("data.npy") as f:
-            version = np.lib.format.read_magic(f)
-            shape, _, _ = np.lib.format._read_array_header(f, version)
-    return shape, rate
+    with zipfile.ZipFile(path) as z, z.open("data.npy") as f:
+        major, _ = np.lib.format.read_magic(f)
+        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(f)
+    return shape, dtype, rate
 
 
-def _h5_samplerate(path: Path, f):
+def _check_npz_keys(path: Path, keys) -> None:
+    keys = set(keys)
+    if "data" not in keys:
+        raise FileFormatError(path, f"no array 'data' in this .npz (it has: {', '.join(sorted(keys)) or 'nothing'})")
+    if "samplerate" not in keys:
+        raise FileFormatError(path, "no 'samplerate' in this .npz")
+
+
+def _h5_samplerate(f):
     if "samplerate" in f.attrs:
         return f.attrs["samplerate"]
     if "samplerate" in f["data"].attrs:
@@ -185,9 +200,9 @@ def _load_h5(path: Path) -> tuple[np.ndarray, float]:
         with h5py.File(path, "r") as f:
             if "data" not in f:
                 raise FileFormatError(path, f"no dataset 'data' in this HDF5 file (it has: {', '.join(f.keys()) or 'nothing'})")
-            rate = _h5_samplerate(path, f)
+            rate = _h5_samplerate(f)
             if rate is None:
-                raise FileFormatError(path, "no 'samplerate' attribute or dataset in this HDF5 file")
+                raise FileFormatError(path, _NO_H5_SAMPLERATE)
             return f["data"][()], rate
     except FileFormatError:
         raise
@@ -197,15 +212,26 @@ def _load_h5(path: Path) -> tuple[np.ndarray, float]:
 
 def _as_samples(path: Path, data) -> np.ndarray:
     data = np.asarray(data)
-    if data.dtype.kind not in "iuf":
-        raise FileFormatError(path, f"audio data must be numeric, not {data.dtype}")
+    _check_layout(path, data.shape, data.dtype)
     if data.ndim == 1:
         data = data[:, np.newaxis]
-    if data.ndim != 2:
-        raise FileFormatError(path, f"audio data must be [samples, channels], not of shape {data.shape}")
-    if data.shape[0] == 0:
-        raise FileFormatError(path, "the recording holds no samples")
     return np.ascontiguousarray(data, dtype=np.float32)
+
+
+def _check_layout(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> tuple[int, int]:
+    """``(n_samples, n_channels)`` of usable audio data, else a :class:`FileFormatError`."""
+    if np.dtype(dtype).kind not in "iuf":
+        raise FileFormatError(path, f"audio data must be numeric, not {dtype}")
+    if len(shape) not in (1, 2):
+        raise FileFormatError(path, f"audio data must be [samples, channels], not of shape {tuple(shape)}")
+    n_channels = 1 if len(shape) == 1 else int(shape[1])
+    if shape[0] == 0 or n_channels == 0:
+        raise FileFormatError(path, "the recording holds no samples")
+    return int(shape[0]), n_channels
+
+
+def _unsupported(suffix: str) -> str:
+    return f"unsupported audio format {suffix!r}; use one of {', '.join(AUDIO_SUFFIXES)}"
 
 
 def _as_rate(path: Path, rate) -> float:
