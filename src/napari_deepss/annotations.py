@@ -50,6 +50,8 @@ class Annotations:
             raise ValueError("names, start_seconds and stop_seconds must have the same length")
         if self.channel is not None:
             self.channel = np.asarray(self.channel, dtype=object).reshape(-1)
+            if len(self.channel) != len(self.names):
+                raise ValueError("channel must have one value per row")
         inferred = _infer_song_types(self.names, self.start_seconds, self.stop_seconds)
         self.song_types = {**inferred, **{k: _check_category(k, v) for k, v in self.song_types.items()}}
 
@@ -81,7 +83,7 @@ class Annotations:
         return table.with_placeholders()
 
     def with_placeholders(self) -> Annotations:
-        """A copy with a placeholder row for every song type that has no annotation."""
+        """This table, or a copy with a placeholder row for every song type that has no row."""
         present = set(self.names)
         missing = [name for name in self.song_types if name not in present]
         if not missing:
@@ -180,7 +182,7 @@ def read_annotations(path: str | os.PathLike, definitions: str | os.PathLike | N
     header = [h.strip() for h in rows[0]]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise FileFormatError(path, f"missing column(s) {', '.join(missing)}; the header is {','.join(header)!r}")
+        raise FileFormatError(path, f"line 1: missing column(s) {', '.join(missing)}; the header is {','.join(header)!r}")
     col = {c: header.index(c) for c in COLUMNS}
     channel_col = header.index("channel") if "channel" in header else None
     names, starts, stops, channels = [], [], [], []
@@ -208,6 +210,7 @@ def read_annotations(path: str | os.PathLike, definitions: str | os.PathLike | N
     definitions = Path(definitions) if definitions is not None else definitions_path_for(path)
     if definitions.is_file():
         song_types = read_definitions(definitions)
+        _check_declared_events(definitions, song_types, names, starts, stops)
     return Annotations(
         names,
         np.array(starts, dtype=np.float64),
@@ -215,6 +218,15 @@ def read_annotations(path: str | os.PathLike, definitions: str | os.PathLike | N
         channel=np.array(channels, dtype=object) if channel_col is not None else None,
         song_types=song_types,
     )
+
+
+def _check_declared_events(definitions: Path, song_types, names, starts, stops) -> None:
+    """A type declared an event must not have rows with a duration."""
+    for name, start, stop in zip(names, starts, stops):
+        if song_types.get(name) == "event" and stop > start:
+            raise FileFormatError(
+                definitions, f"{name!r} is declared an event, but the annotations hold a segment of it ({start}-{stop} s)"
+            )
 
 
 def _parse_time(path: Path, line_no: int, column: str, text: str) -> float:
