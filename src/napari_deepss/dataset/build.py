@@ -1,0 +1,208 @@
+"""make_dataset: a folder of annotated recordings -> a DeepSS dataset folder ``<name>.npy``.
+
+The work is a generator (:func:`iter_make_dataset`) that yields
+:class:`Progress` after every block it writes; stopping the iteration cancels
+the build. Everything is checked before the first byte is written; recordings
+are then read one at a time, resampled to the dataset rate if needed, and
+written block by block into memory-mapped arrays inside a temporary folder
+beside the target, which is renamed to ``<name>.npy`` only when complete.
+Peak memory is about one recording (float32) plus one block of targets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_dir
+from ..audio import load_audio
+from ..errors import FileFormatError
+from . import targets as tg
+from .options import DatasetOptions
+from .sources import Recording, Sources, find_sources
+from .splits import Piece, plan_splits, split_sizes
+from .store import STORE_SUFFIX, create_split_arrays, write_attrs
+
+BLOCK_SAMPLES = 2**18
+
+
+class DatasetCancelled(Exception):
+    """The build was stopped before it finished; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """``done`` of ``total`` dataset samples are written; ``recording`` is being written."""
+
+    done: int
+    total: int
+    recording: str
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """What a finished build wrote."""
+
+    store_folder: Path
+    recordings: list[str]
+    skipped: list[str]  # audio files without annotations
+    split_samples: dict[str, int]
+    samplerate: float
+    class_names: list[str]
+
+    def describe(self) -> str:
+        seconds = ", ".join(f"{split} {n / self.samplerate:.1f} s" for split, n in self.split_samples.items())
+        text = (
+            f"{self.store_folder}: {len(self.recordings)} recording(s) at {self.samplerate:g} Hz, "
+            f"classes {', '.join(self.class_names)}; {seconds}"
+        )
+        if self.skipped:
+            text += f"; skipped without annotations: {', '.join(self.skipped)}"
+        return text
+
+
+def default_store_folder(data_folder: str | os.PathLike) -> Path:
+    """The data folder's path with ``.npy`` appended (``recordings`` -> ``recordings.npy``)."""
+    data_folder = Path(data_folder).absolute()
+    return data_folder.with_name(data_folder.name + STORE_SUFFIX)
+
+
+def make_dataset(
+    data_folder: str | os.PathLike,
+    store_folder: str | os.PathLike | None = None,
+    *,
+    overwrite: bool = False,
+    progress: Callable[[Progress], bool | None] | None = None,
+    **options,
+) -> DatasetSummary:
+    """Build a DeepSS dataset folder from the annotated recordings in ``data_folder``.
+
+    ``store_folder`` defaults to ``data_folder`` + ``.npy`` and must end in
+    ``.npy``; an existing one is replaced only with ``overwrite``. ``options``
+    are the fields of :class:`DatasetOptions` (``event_std_seconds``,
+    ``gap_seconds``, ``make_individual_targets``, ``train``/``val``/``test``
+    fractions, ``train_by``/``val_by``/``test_by`` = ``'files'`` or
+    ``'samples'``, ``seed``). ``progress`` is called with :class:`Progress`;
+    returning ``False`` cancels (raises :class:`DatasetCancelled`, writes nothing).
+    """
+    steps = iter_make_dataset(data_folder, store_folder, overwrite=overwrite, **options)
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as finished:
+            return finished.value
+        if progress is not None and progress(step) is False:
+            steps.close()
+            raise DatasetCancelled(f"making the dataset from {data_folder} was cancelled; nothing was written")
+
+
+def iter_make_dataset(
+    data_folder: str | os.PathLike,
+    store_folder: str | os.PathLike | None = None,
+    *,
+    overwrite: bool = False,
+    **options,
+) -> Generator[Progress, None, DatasetSummary]:
+    """:func:`make_dataset` as a generator of :class:`Progress`; returns the :class:`DatasetSummary`.
+
+    Closing the generator early removes the unfinished folder.
+    """
+    opts = DatasetOptions(**options)
+    data_folder = Path(data_folder).absolute()
+    store = Path(store_folder).absolute() if store_folder else default_store_folder(data_folder)
+    if store.suffix != STORE_SUFFIX:
+        raise FileFormatError(store, f"the store folder must end in {STORE_SUFFIX} (DeepSS finds datasets by that suffix)")
+    if store.exists() and not overwrite:
+        raise FileExistsError(f"{store} exists; choose another store folder or overwrite it")
+    sources = find_sources(data_folder)
+    classes = tg.ClassInfo.from_song_types(sources.song_types)
+    plan = plan_splits({r.name: r.n_samples for r in sources.recordings}, opts.fractions, opts.split_by, opts.seed)
+    sizes = split_sizes(plan)
+    shapes = {"x": sources.n_channels, "y": len(classes.names)}
+    if opts.make_individual_targets:
+        shapes.update({f"y_{name}": 2 for name in classes.song_names})
+    total = sum(sizes.values())
+    with atomic_dir(store, overwrite=overwrite) as tmp:
+        arrays = {split: create_split_arrays(tmp, split, n, shapes) for split, n in sizes.items()}
+        offsets = dict.fromkeys(sizes, 0)
+        yield Progress(0, total, "")
+        for recording in sources.recordings:
+            for written in _write_recording(recording, plan[recording.name], arrays, offsets, sources, classes, opts):
+                yield Progress(sum(offsets.values()), total, recording.name)
+        for split_arrays in arrays.values():
+            for array in split_arrays.values():
+                array.flush()
+        del arrays
+        write_attrs(tmp, _attrs(data_folder, store, sources, classes, plan, opts))
+    return DatasetSummary(
+        store, [r.name for r in sources.recordings], sources.skipped, sizes, sources.samplerate, list(classes.names)
+    )
+
+
+def _write_recording(
+    recording: Recording,
+    pieces: list[Piece],
+    arrays: dict[str, dict[str, np.ndarray]],
+    offsets: dict[str, int],
+    sources: Sources,
+    classes: tg.ClassInfo,
+    opts: DatasetOptions,
+) -> Generator[int, None, None]:
+    """Append the pieces of one recording to their splits, one block at a time; yields samples written."""
+    x = _load_at_rate(recording)
+    targets = tg.FileTargets.from_annotations(
+        recording.annotations, classes, sources.samplerate, opts.event_std_seconds, opts.gap_seconds
+    )
+    for piece in pieces:
+        out = arrays[piece.split]
+        for start in range(piece.start, piece.stop, BLOCK_SAMPLES):
+            stop = min(start + BLOCK_SAMPLES, piece.stop)
+            at = slice(offsets[piece.split], offsets[piece.split] + stop - start)
+            song = targets.song(start, stop)
+            out["x"][at] = x[start:stop]
+            out["y"][at] = tg.normalise(song)
+            for col, name in enumerate(classes.song_names):
+                if f"y_{name}" in out:
+                    out[f"y_{name}"][at] = tg.individual(song[:, col])
+            offsets[piece.split] = at.stop
+            yield stop - start
+
+
+def _load_at_rate(recording: Recording) -> np.ndarray:
+    """Samples [n, channels] at the dataset rate (polyphase resampling, scipy.signal.resample_poly)."""
+    x, _ = load_audio(recording.info.path)
+    up, down = recording.resampling
+    if (up, down) != (1, 1):
+        from scipy.signal import resample_poly
+
+        x = resample_poly(x, up, down, axis=0).astype(np.float32, copy=False)
+    return x[: recording.n_samples]
+
+
+def _attrs(data_folder, store, sources: Sources, classes: tg.ClassInfo, plan, opts: DatasetOptions) -> dict:
+    attrs = {
+        "samplerate_x_Hz": sources.samplerate,
+        "samplerate_y_Hz": sources.samplerate,
+        "class_names": list(classes.names),
+        "class_types": list(classes.types),
+        "event_std_seconds": opts.event_std_seconds,
+        "gap_seconds": opts.gap_seconds,
+        "data_folder": str(data_folder),
+        "store_folder": str(store),
+        # {recording: {split: [[start, stop], ...]}} in samples at samplerate_x_Hz
+        "data_splits": {
+            name: {split: [[p.start, p.stop] for p in pieces if p.split == split] for split in dict.fromkeys(p.split for p in pieces)}
+            for name, pieces in plan.items()
+        },
+        "splits": {split: {"fraction": opts.fractions[split], "by": opts.split_by[split]} for split in opts.fractions},
+        "seed": opts.seed,
+    }
+    if opts.make_individual_targets:
+        for name, kind in zip(classes.song_names, classes.types[1:]):
+            attrs[f"class_names_{name}"] = [tg.NOISE, name]
+            attrs[f"class_types_{name}"] = ["segment", kind]
+    return attrs

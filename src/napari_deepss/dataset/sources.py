@@ -1,0 +1,120 @@
+"""The annotated recordings of a data folder, checked before anything is written."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from ..annotations import Annotations, annotations_path_for, read_annotations, recording_stem
+from ..audio import AudioInfo, audio_info, is_audio_path
+from ..errors import FileFormatError
+
+MAX_RESAMPLING_DENOMINATOR = 1000
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One audio file and its annotations; ``n_samples`` at the dataset rate."""
+
+    name: str
+    info: AudioInfo
+    annotations: Annotations
+    n_samples: int
+    resampling: tuple[int, int]  # (up, down) factors; (1, 1) when already at the dataset rate
+
+
+@dataclass(frozen=True)
+class Sources:
+    recordings: list[Recording]
+    samplerate: float
+    n_channels: int
+    song_types: dict[str, str]
+    skipped: list[str]  # audio files without annotations
+
+
+def find_sources(data_folder: Path) -> Sources:
+    """Pair audio with ``<stem>_annotations.csv`` and check that they fit together.
+
+    Raises :class:`FileFormatError` for: no annotated recording, mixed channel
+    counts (naming the files), a song type that is an event in one file and a
+    segment in another, and annotations outside their recording.
+    """
+    if not data_folder.is_dir():
+        raise FileFormatError(data_folder, "the data folder does not exist")
+    audio = sorted(p for p in data_folder.iterdir() if p.is_file() and is_audio_path(p) and not p.name.startswith("."))
+    paired = [p for p in audio if annotations_path_for(p).is_file()]
+    skipped = [p.name for p in audio if p not in paired]
+    if skipped:
+        warnings.warn(f"{data_folder}: skipping {len(skipped)} recording(s) without annotations: {', '.join(skipped)}", stacklevel=3)
+    if not paired:
+        raise FileFormatError(data_folder, "no recording with annotations (<stem>.wav beside <stem>_annotations.csv)")
+    _check_unique_stems(data_folder, paired)
+    infos = [audio_info(p) for p in paired]
+    n_channels = _common_channel_count(data_folder, infos)
+    samplerate = max(info.samplerate for info in infos)
+    annotations = [read_annotations(annotations_path_for(p)) for p in paired]
+    song_types = _merged_song_types(paired, annotations)
+    recordings = []
+    for path, info, table in zip(paired, infos, annotations):
+        _check_inside(annotations_path_for(path), table, info)
+        up, down = _resampling(info.samplerate, samplerate)
+        n_samples = -(-info.n_samples * up // down)  # the length scipy.signal.resample_poly returns
+        recordings.append(Recording(recording_stem(path), info, table, n_samples, (up, down)))
+    return Sources(recordings, samplerate, n_channels, song_types, skipped)
+
+
+def _check_unique_stems(folder: Path, paths: list[Path]) -> None:
+    stems = [recording_stem(p) for p in paths]
+    doubled = sorted({s for s in stems if stems.count(s) > 1})
+    if doubled:
+        raise FileFormatError(folder, f"several audio files share the stem(s) {', '.join(doubled)}; keep one per annotation file")
+
+
+def _common_channel_count(folder: Path, infos: list[AudioInfo]) -> int:
+    counts: dict[int, list[str]] = {}
+    for info in infos:
+        counts.setdefault(info.n_channels, []).append(Path(info.path).name)
+    if len(counts) > 1:
+        listing = "; ".join(f"{n} channel(s): {', '.join(names)}" for n, names in sorted(counts.items()))
+        raise FileFormatError(folder, f"the recordings have different channel counts ({listing}); use recordings with the same channels")
+    return next(iter(counts))
+
+
+def _merged_song_types(paths: list[Path], tables: list[Annotations]) -> dict[str, str]:
+    merged: dict[str, tuple[str, Path]] = {}
+    for path, table in zip(paths, tables):
+        for name, kind in table.song_types.items():
+            if name in merged and merged[name][0] != kind:
+                other_kind, other = merged[name]
+                raise FileFormatError(
+                    annotations_path_for(path),
+                    f"song type {name!r} is a {kind} here but a {other_kind} in {annotations_path_for(other).name}",
+                )
+            merged.setdefault(name, (kind, path))
+    song_types = {name: kind for name, (kind, _) in merged.items()}
+    if not song_types:
+        raise FileFormatError(paths[0].parent, "the annotation files declare no song type")
+    return song_types
+
+
+def _check_inside(csv_path: Path, table: Annotations, info: AudioInfo) -> None:
+    """Annotations past the end of the recording are an error (more than one sample late)."""
+    duration = info.duration_seconds
+    late = np.flatnonzero(~table.is_placeholder & (table.stop_seconds > duration + 1 / info.samplerate))
+    if len(late):
+        i = late[0]
+        raise FileFormatError(
+            csv_path,
+            f"row {i + 1} ({table.names[i]}, {table.start_seconds[i]}-{table.stop_seconds[i]} s) ends after the "
+            f"recording {Path(info.path).name} ({duration:.6g} s); {len(late)} row(s) like this. "
+            "Is this the right recording? Fix or delete these rows.",
+        )
+
+
+def _resampling(rate: float, target: float) -> tuple[int, int]:
+    ratio = Fraction(target / rate).limit_denominator(MAX_RESAMPLING_DENOMINATOR)
+    return ratio.numerator, ratio.denominator

@@ -1,0 +1,69 @@
+"""The DeepSS "npy dir" layout of a dataset folder ``<name>.npy``.
+
+``attrs.npy`` is a pickled dict (``np.save`` of a dict); each split is a
+sub-folder with one ``.npy`` per array (``x``, ``y``, ``y_<type>``). ``x`` is
+float16 as in DeepSS; ``y`` is float16 too (targets are probabilities, 3
+significant digits are plenty, and it halves the size: rows sum to 1 within
+float16 precision). ``attrs.npy`` is written last, so a folder without it is
+not a complete dataset.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FileFormatError
+from .splits import SPLIT_NAMES
+
+ATTRS_FILE = "attrs.npy"
+STORE_SUFFIX = ".npy"
+X_DTYPE = np.float16
+Y_DTYPE = np.float16
+
+
+def is_dataset_folder(path: str | os.PathLike) -> bool:
+    """True for a complete dataset folder: a ``.npy`` folder with ``attrs.npy``."""
+    path = Path(path)
+    return path.suffix == STORE_SUFFIX and path.is_dir() and (path / ATTRS_FILE).is_file()
+
+
+def write_attrs(folder: Path, attrs: dict) -> None:
+    np.save(folder / ATTRS_FILE, np.array(attrs, dtype=object), allow_pickle=True)
+
+
+def read_attrs(store_folder: str | os.PathLike) -> dict:
+    """The ``attrs`` dict of a dataset folder."""
+    store_folder = Path(store_folder)
+    if not is_dataset_folder(store_folder):
+        raise FileFormatError(store_folder, f"not a complete dataset folder (a '<name>.npy' folder with {ATTRS_FILE})")
+    try:
+        return np.load(store_folder / ATTRS_FILE, allow_pickle=True)[()]
+    except Exception as err:  # a damaged pickle raises many types
+        raise FileFormatError(store_folder / ATTRS_FILE, f"cannot read the dataset attributes ({err})") from err
+
+
+def dataset_splits(store_folder: str | os.PathLike) -> list[str]:
+    """Splits present in a dataset folder, in the order train, val, test."""
+    return [s for s in SPLIT_NAMES if (Path(store_folder) / s / "x.npy").is_file()]
+
+
+def open_split(store_folder: str | os.PathLike, split: str) -> dict[str, np.ndarray]:
+    """Arrays of one split (``x``, ``y``, ``y_<type>``...) as read-only memory maps."""
+    folder = Path(store_folder) / split
+    if not (folder / "x.npy").is_file():
+        raise FileFormatError(store_folder, f"the dataset has no {split!r} split (it has: {', '.join(dataset_splits(store_folder))})")
+    return {path.stem: np.load(path, mmap_mode="r") for path in sorted(folder.glob("*.npy"))}
+
+
+def create_split_arrays(folder: Path, split: str, n_samples: int, shapes: dict[str, int]) -> dict[str, np.memmap]:
+    """Memory-mapped arrays ``name -> [n_samples, columns]`` in ``folder/split``."""
+    (folder / split).mkdir()
+    return {
+        name: np.lib.format.open_memmap(
+            folder / split / f"{name}.npy", mode="w+", dtype=X_DTYPE if name == "x" else Y_DTYPE, shape=(n_samples, columns)
+        )
+        for name, columns in shapes.items()
+    }
