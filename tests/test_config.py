@@ -8,10 +8,12 @@ import shlex
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
-from napari_deepss.config import GROUPS, TrainConfig, add_arguments, config_from_args, default_save_dir, to_argv
+from napari_deepss.config import (GROUPS, TrainConfig, add_arguments, config_from_args, default_save_dir, to_argv,
+                                  yaml_safe)
 
 SEED_COMMAND = (
     "--data-dir D.npy --save-dir D.res --nb-hist 256 --ignore-boundaries True --nb-filters 32 "
@@ -77,6 +79,14 @@ def test_dict_is_yaml_safe_and_round_trips():
     assert TrainConfig.from_dict({**config.to_dict(), "class_names": ["noise"], "stride": 5}) == config
 
 
+def test_yaml_safe_converts_numpy_and_paths(tmp_path):
+    attrs = {"samplerate_x_Hz": np.float64(2500.0), "class_names": np.array(["noise", "pulse"]),
+             "data_splits": {"rec": {"train": [(0, np.int64(10))]}}, "folder": tmp_path}
+    assert yaml.safe_load(yaml.safe_dump(yaml_safe(attrs))) == {
+        "samplerate_x_Hz": 2500.0, "class_names": ["noise", "pulse"],
+        "data_splits": {"rec": {"train": [[0, 10]]}}, "folder": str(tmp_path)}
+
+
 def test_from_dict_reports_bad_values():
     with pytest.raises(ValueError, match="nb_hist"):
         TrainConfig.from_dict({"data_dir": "d.npy", "nb_hist": "long"})
@@ -94,7 +104,7 @@ def test_save_dir_defaults_to_res_beside_the_dataset(tmp_path):
      ({"use_separable": [True, False]}, "use_separable"),
      ({"fraction_data": 0.0}, "fraction_data"),
      ({"model_name": "lstm"}, "model_name"),
-     ({"nb_pre_conv": 2}, "tcn_stft"),
+     ({"nb_pre_conv": -1}, "nb_pre_conv"),
      ({"model_name": "tcn_stft", "nb_pre_conv": 4, "nb_hist": 1000, "ignore_boundaries": False}, "multiple"),
      ({"batch_size": 0}, "batch_size"),
      ({"data_dir": ""}, "data_dir")],

@@ -13,10 +13,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 GROUPS = ("data", "network", "training", "advanced")
 MODEL_NAMES = ("tcn", "tcn_stft")
@@ -59,9 +62,9 @@ class TrainConfig:
     seed: int | None = option(None, "Random seed that makes the choice of the data fraction reproducible "
                               "(none: a different stretch every run).", "data", "Seed")
     # network
-    model_name: str = option("tcn", "Network architecture: 'tcn' (temporal convolutional network on the raw "
-                             "audio) or 'tcn_stft' (with a trainable STFT downsampling frontend).", "network",
-                             "Network", choices=MODEL_NAMES)
+    model_name: str = option("tcn", "Network architecture: temporal convolutional network ('tcn'; 'tcn_stft' is "
+                             "DeepSS's name for the same network with the STFT frontend, which nb_pre_conv > 0 "
+                             "turns on).", "network", "Network", choices=MODEL_NAMES)
     nb_hist: int = option(1024, "Number of samples processed at once by the network (chunk duration). An upper "
                           "bound of the audio context available to the network.", "network",
                           "Chunk duration (samples)")
@@ -81,8 +84,8 @@ class TrainConfig:
     ignore_boundaries: bool = option(True, "Minimise edge effects: the first and last kernel_size*nb_conv samples "
                                      "of each chunk carry no loss and chunks overlap by that much.", "network",
                                      "Ignore chunk boundaries")
-    nb_pre_conv: int = option(0, "Downsampling frontend (model 'tcn_stft'): downsample factor = 2**nb_pre_conv "
-                              "(4 = 16x). 0: no frontend.", "network", "Downsampling frontend (log2 of factor)")
+    nb_pre_conv: int = option(0, "Trainable STFT downsampling frontend: downsample factor = 2**nb_pre_conv "
+                              "(4 = 16x). 0: no frontend. Single-channel audio is where it helps most.", "network", "Downsampling frontend (log2 of factor)")
     pre_nb_dft: int = option(64, "Duration (samples) of the STFT filters of the frontend; the frontend has "
                              "pre_nb_dft // 2 + 1 frequencies.", "network", "Frontend STFT duration (samples)")
     pre_nb_filters: int = option(16, "Number of filters per layer in the frontend.", "network",
@@ -162,8 +165,6 @@ class TrainConfig:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.nb_pre_conv < 0:
             raise ValueError(f"nb_pre_conv must be 0 or more, got {self.nb_pre_conv}")
-        if self.nb_pre_conv and self.model_name != "tcn_stft":
-            raise ValueError("nb_pre_conv (the downsampling frontend) needs model_name 'tcn_stft'")
         if self.nb_hist % self.downsample_factor:
             raise ValueError(f"nb_hist ({self.nb_hist}) must be a multiple of the downsample factor "
                              f"2**nb_pre_conv = {self.downsample_factor}")
@@ -177,7 +178,7 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, YAML-safe values (str, int, float, bool, None, lists)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: yaml_safe(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
@@ -240,11 +241,16 @@ def _coerce(name: str, value: Any, kind: str) -> Any:
         raise ValueError(f"{name}: cannot use {value!r} ({err})") from None
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
+def yaml_safe(value: Any) -> Any:
+    """``value`` as types ``yaml.safe_dump`` writes without Python tags (numpy scalars/arrays, tuples, paths)."""
+    if isinstance(value, dict):
+        return {str(key): yaml_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [yaml_safe(item) for item in value]
+    if isinstance(value, np.generic):
+        return yaml_safe(value.item())
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     return value
 
 
