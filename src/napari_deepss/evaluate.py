@@ -1,0 +1,228 @@
+"""Scores of predicted annotations against true ones (pure numpy).
+
+- **Events** (per event type): each true event is matched to at most one
+  predicted event within ``tolerance`` seconds and vice versa, as many pairs
+  as possible; matched = true positives, unmatched predictions = false
+  positives, unmatched truths = false negatives.
+- **Segment boundaries**: onsets (and, separately, offsets) of all song
+  segments, whatever their label, are matched the same way.
+- **Syllable labels**: a true syllable is correctly typed when the label
+  covering most of its duration in the prediction (``noise`` where no
+  predicted segment lies) is its own label.
+- **Syllable error rate**: edit distance between the true and the predicted
+  sequence of syllable labels (in onset order) / number of true syllables.
+
+Scores of several recordings add up (``+``): counts are summed, then ratios
+taken. An undefined ratio (e.g. precision without any prediction) is NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .annotations import Annotations
+
+DEFAULT_TOLERANCE = 0.01
+NOISE = "noise"
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return float(numerator) / denominator if denominator else float("nan")
+
+
+def match_times(true_times, predicted_times, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(true, predicted)`` of matched pairs: at most ``tolerance`` apart, one-to-one, as many as possible.
+
+    Greedy in time order: each true time takes the earliest free prediction in
+    its window. All windows have the same width, so this finds a largest matching.
+    A nanosecond of slack keeps float rounding of sample times from deciding.
+    """
+    tolerance = tolerance + 1e-9
+    true_times = np.asarray(true_times, dtype=np.float64).reshape(-1)
+    predicted_times = np.asarray(predicted_times, dtype=np.float64).reshape(-1)
+    true_order, pred_order = np.argsort(true_times, kind="stable"), np.argsort(predicted_times, kind="stable")
+    preds = predicted_times[pred_order]
+    matched_true, matched_pred = [], []
+    j = 0
+    for i in true_order:
+        t = true_times[i]
+        while j < len(preds) and preds[j] < t - tolerance:
+            j += 1
+        if j < len(preds) and preds[j] <= t + tolerance:
+            matched_true.append(i)
+            matched_pred.append(pred_order[j])
+            j += 1
+    return np.array(matched_true, dtype=np.int64), np.array(matched_pred, dtype=np.int64)
+
+
+@dataclass
+class MatchScores:
+    """True/false positives and negatives of time matching; ``deviations`` = predicted - true times (s) of pairs."""
+
+    true_positives: int = 0
+    false_positives: int = 0
+    false_negatives: int = 0
+    deviations: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @classmethod
+    def of(cls, true_times, predicted_times, tolerance: float = DEFAULT_TOLERANCE) -> MatchScores:
+        true_times = np.asarray(true_times, dtype=np.float64).reshape(-1)
+        predicted_times = np.asarray(predicted_times, dtype=np.float64).reshape(-1)
+        i, j = match_times(true_times, predicted_times, tolerance)
+        return cls(len(i), len(predicted_times) - len(j), len(true_times) - len(i), predicted_times[j] - true_times[i])
+
+    def __add__(self, other: MatchScores) -> MatchScores:
+        return MatchScores(
+            self.true_positives + other.true_positives,
+            self.false_positives + other.false_positives,
+            self.false_negatives + other.false_negatives,
+            np.concatenate([self.deviations, other.deviations]),
+        )
+
+    @property
+    def precision(self) -> float:
+        return _ratio(self.true_positives, self.true_positives + self.false_positives)
+
+    @property
+    def recall(self) -> float:
+        return _ratio(self.true_positives, self.true_positives + self.false_negatives)
+
+    @property
+    def f1(self) -> float:
+        return _ratio(2 * self.true_positives, 2 * self.true_positives + self.false_positives + self.false_negatives)
+
+    def to_dict(self) -> dict:
+        deviation = float(np.median(np.abs(self.deviations))) if len(self.deviations) else float("nan")
+        return {
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "true_positives": self.true_positives,
+            "false_positives": self.false_positives,
+            "false_negatives": self.false_negatives,
+            "median_abs_deviation_seconds": deviation,
+        }
+
+
+def edit_distance(a, b) -> int:
+    """Levenshtein distance of two sequences (insertions, deletions, substitutions cost 1)."""
+    a, b = list(a), np.asarray(list(b), dtype=object)
+    row = np.arange(len(b) + 1)
+    steps = np.arange(len(b) + 1)
+    for i, item in enumerate(a, start=1):
+        new = np.empty_like(row)
+        new[0] = i
+        new[1:] = np.minimum(row[:-1] + (b != item), row[1:] + 1)
+        row = np.minimum.accumulate(new - steps) + steps  # insertions: new[j] = min(new[j], new[j-1] + 1)
+    return int(row[-1])
+
+
+@dataclass
+class SyllableScores:
+    """Counts behind syllable label accuracy and syllable error rate."""
+
+    n_true: int = 0
+    n_correctly_typed: int = 0
+    edit_distance: int = 0
+
+    def __add__(self, other: SyllableScores) -> SyllableScores:
+        return SyllableScores(self.n_true + other.n_true, self.n_correctly_typed + other.n_correctly_typed,
+                              self.edit_distance + other.edit_distance)
+
+    @property
+    def label_accuracy(self) -> float:
+        return _ratio(self.n_correctly_typed, self.n_true)
+
+    @property
+    def error_rate(self) -> float:
+        return _ratio(self.edit_distance, self.n_true)
+
+    def to_dict(self) -> dict:
+        return {
+            "label_accuracy": self.label_accuracy,
+            "syllable_error_rate": self.error_rate,
+            "n_true": self.n_true,
+            "n_correctly_typed": self.n_correctly_typed,
+            "edit_distance": self.edit_distance,
+        }
+
+
+def _syllables(segments: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """All song segments in onset order: ``[n, 2]`` times and their labels."""
+    names = [name for name in segments if name != NOISE]
+    times = np.concatenate([segments[n] for n in names]) if names else np.zeros((0, 2))
+    labels = [n for n in names for _ in range(len(segments[n]))]
+    order = np.argsort(times[:, 0], kind="stable")
+    return times[order], [labels[k] for k in order]
+
+
+def majority_labels(true_times: np.ndarray, predicted_times: np.ndarray, predicted_labels: list[str]) -> list[str]:
+    """For each true interval, the predicted label covering most of it (``noise`` for the uncovered part)."""
+    result = []
+    for onset, offset in true_times:
+        overlap = np.clip(np.minimum(predicted_times[:, 1], offset) - np.maximum(predicted_times[:, 0], onset), 0, None)
+        cover = {NOISE: (offset - onset) - overlap.sum()}
+        for label, amount in zip(predicted_labels, overlap):
+            cover[label] = cover.get(label, 0.0) + amount
+        result.append(max(cover, key=cover.get))
+    return result
+
+
+def syllable_scores(true_segments: dict[str, np.ndarray], predicted_segments: dict[str, np.ndarray]) -> SyllableScores:
+    true_times, true_labels = _syllables(true_segments)
+    pred_times, pred_labels = _syllables(predicted_segments)
+    typed = majority_labels(true_times, pred_times, pred_labels)
+    return SyllableScores(
+        n_true=len(true_labels),
+        n_correctly_typed=sum(t == p for t, p in zip(true_labels, typed)),
+        edit_distance=edit_distance(true_labels, pred_labels),
+    )
+
+
+@dataclass
+class AnnotationScores:
+    """Event scores per event type, segment onset/offset scores and syllable scores."""
+
+    events: dict[str, MatchScores] = field(default_factory=dict)
+    onsets: MatchScores = field(default_factory=MatchScores)
+    offsets: MatchScores = field(default_factory=MatchScores)
+    syllables: SyllableScores = field(default_factory=SyllableScores)
+
+    def __add__(self, other: AnnotationScores) -> AnnotationScores:
+        names = list(dict.fromkeys([*self.events, *other.events]))
+        return AnnotationScores(
+            {n: self.events.get(n, MatchScores()) + other.events.get(n, MatchScores()) for n in names},
+            self.onsets + other.onsets,
+            self.offsets + other.offsets,
+            self.syllables + other.syllables,
+        )
+
+    def to_dict(self) -> dict:
+        result: dict = {"events": {name: scores.to_dict() for name, scores in self.events.items()}}
+        onsets = self.onsets
+        if onsets.true_positives + onsets.false_positives + onsets.false_negatives:
+            result["segment_onsets"] = self.onsets.to_dict()
+            result["segment_offsets"] = self.offsets.to_dict()
+            result["syllables"] = self.syllables.to_dict()
+        return result
+
+
+def score_annotations(true: Annotations, predicted: Annotations, tolerance: float = DEFAULT_TOLERANCE) -> AnnotationScores:
+    """Scores of one recording's predicted annotations against the true ones (see the module docstring)."""
+    if tolerance < 0:
+        raise ValueError(f"tolerance must be >= 0 seconds, got {tolerance}")
+    true_events, pred_events = true.events(), predicted.events()
+    events = {
+        name: MatchScores.of(true_events.get(name, []), pred_events.get(name, []), tolerance)
+        for name in dict.fromkeys([*true_events, *pred_events])
+    }
+    true_times, _ = _syllables(true.segments())
+    pred_times, _ = _syllables(predicted.segments())
+    return AnnotationScores(
+        events=events,
+        onsets=MatchScores.of(true_times[:, 0], pred_times[:, 0], tolerance),
+        offsets=MatchScores.of(true_times[:, 1], pred_times[:, 1], tolerance),
+        syllables=syllable_scores(true.segments(), predicted.segments()),
+    )

@@ -1,0 +1,251 @@
+"""Class probabilities -> song events and segments (pure numpy, streamable).
+
+The probabilities of a recording arrive as consecutive blocks ``[samples,
+classes]`` (a chunked prediction); :class:`Postprocessor` turns them into
+annotations while keeping only small per-run summaries, so a recording of
+hours never needs its whole probability trace in memory. Feeding one block or
+many gives identical results.
+
+Rules (DeepSS's, made exact at block edges):
+
+- **Events**: per event class, peaks of its probability that reach
+  ``event_thres``, at least ``event_dist`` seconds apart (of two closer peaks
+  the higher is kept, the earlier on a tie). A flat top is one peak at its
+  middle sample.
+- **Segments**: a sample is song when the summed probability of the segment
+  song classes (every segment class but noise) exceeds ``segment_thres``.
+  Gaps shorter than ``segment_fillgap`` seconds between song stretches are
+  filled, then stretches shorter than ``segment_minlen`` seconds are dropped.
+  Each stretch is labelled by the majority of the most probable song class of
+  its song samples (samples of filled gaps do not vote).
+- Times are sample times ``index / samplerate``: an onset is the first song
+  sample, an offset the last one (the convention of the dataset targets,
+  which mark samples ``round(start*fs)..round(stop*fs)`` inclusive). So no time
+  lies outside the recording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NOISE = "noise"
+
+
+@dataclass(frozen=True)
+class PostprocessOptions:
+    """Thresholds (0-1) and durations (seconds) of the post-processing; DeepSS defaults."""
+
+    event_thres: float = 0.5
+    event_dist: float = 0.01
+    segment_thres: float = 0.5
+    segment_fillgap: float = 0.0
+    segment_minlen: float = 0.0
+
+    def __post_init__(self):
+        for name in ("event_thres", "segment_thres"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
+        for name in ("event_dist", "segment_fillgap", "segment_minlen"):
+            if not getattr(self, name) >= 0.0:
+                raise ValueError(f"{name} must be a duration in seconds >= 0, got {getattr(self, name)}")
+
+
+def _seconds_to_samples(seconds: float, samplerate: float) -> int:
+    return int(round(seconds * samplerate))
+
+
+def _runs(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start indices and values of the runs of equal consecutive values in ``x``."""
+    starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]]))
+    return starts, x[starts]
+
+
+class _PeakStream:
+    """Local maxima (flat tops: middle sample) of one trace fed in blocks, then spaced by a minimum distance.
+
+    The last run of a block is held back until the next block shows whether the
+    trace rises or falls after it.
+    """
+
+    def __init__(self, threshold: float, min_distance: int):
+        self._threshold = threshold
+        self._min_distance = max(min_distance, 1)
+        self._n_seen = 0
+        self._before = -np.inf  # value of the run before the held run
+        self._held: tuple[int, float] | None = None  # (start index, value) of the last run
+        self._positions: list[np.ndarray] = []
+        self._heights: list[np.ndarray] = []
+
+    def add(self, x: np.ndarray) -> None:
+        if len(x) == 0:
+            return
+        starts, values = _runs(x)
+        starts = starts + self._n_seen
+        self._n_seen += len(x)
+        if self._held is not None:
+            held_start, held_value = self._held
+            if values[0] == held_value:
+                starts[0] = held_start
+            else:
+                starts = np.concatenate([[held_start], starts])
+                values = np.concatenate([[held_value], values])
+        stops = np.concatenate([starts[1:], [self._n_seen]])
+        lefts = np.concatenate([[self._before], values[:-1]])
+        self._collect(starts[:-1], stops[:-1], values[:-1], lefts[:-1], values[1:])
+        self._held = (int(starts[-1]), values[-1])
+        self._before = lefts[-1]
+
+    def _collect(self, starts, stops, values, lefts, rights) -> None:
+        is_peak = (values > lefts) & (values > rights) & (values >= self._threshold)
+        self._positions.append((starts[is_peak] + stops[is_peak] - 1) // 2)
+        self._heights.append(values[is_peak])
+
+    def finish(self) -> np.ndarray:
+        """Sample indices of the peaks, ascending."""
+        if self._held is not None:
+            start, value = self._held
+            self._collect(np.array([start]), np.array([self._n_seen]), np.array([value]),
+                          np.array([self._before]), np.array([-np.inf]))
+            self._held = None
+        positions = np.concatenate(self._positions) if self._positions else np.zeros(0, dtype=np.int64)
+        heights = np.concatenate(self._heights) if self._heights else np.zeros(0)
+        return _space_peaks(positions.astype(np.int64), heights, self._min_distance)
+
+
+def _space_peaks(positions: np.ndarray, heights: np.ndarray, min_distance: int) -> np.ndarray:
+    """Keep peaks at least ``min_distance`` samples apart, higher first (earlier on a tie)."""
+    order = np.lexsort((positions, -heights))
+    by_position = np.argsort(positions, kind="stable")
+    sorted_positions = positions[by_position]
+    removed = np.zeros(len(positions), dtype=bool)
+    for peak in order:
+        if removed[peak]:
+            continue
+        lo = np.searchsorted(sorted_positions, positions[peak] - min_distance, side="right")
+        hi = np.searchsorted(sorted_positions, positions[peak] + min_distance, side="left")
+        neighbours = by_position[lo:hi]
+        removed[neighbours[neighbours != peak]] = True
+    return np.sort(positions[~removed])
+
+
+class _SegmentStream:
+    """Song stretches of a trace fed in blocks, with per-stretch votes of the most probable song class."""
+
+    def __init__(self, threshold: float, n_labels: int):
+        self._threshold = threshold
+        self._n_labels = n_labels
+        self._n_seen = 0
+        self._starts: list[np.ndarray] = []
+        self._stops: list[np.ndarray] = []
+        self._votes: list[np.ndarray] = []
+        self._open: tuple[int, np.ndarray] | None = None  # stretch running into the next block
+
+    def add(self, song_probabilities: np.ndarray) -> None:
+        """``song_probabilities``: [samples, song classes] of the next block."""
+        n = len(song_probabilities)
+        if n == 0:
+            return
+        song = song_probabilities.sum(axis=1) > self._threshold
+        edges = np.diff(np.concatenate([[0], song.view(np.int8), [0]]))
+        starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        labels = np.argmax(song_probabilities[song], axis=1) if self._n_labels > 1 else np.zeros(song.sum(), int)
+        stretch = np.repeat(np.arange(len(starts)), stops - starts)
+        votes = np.bincount(stretch * self._n_labels + labels, minlength=len(starts) * self._n_labels)
+        votes = votes.reshape(len(starts), self._n_labels)
+        starts, stops = starts + self._n_seen, stops + self._n_seen
+        if self._open is not None:
+            open_start, open_votes = self._open
+            if len(starts) and starts[0] == self._n_seen:
+                starts[0] = open_start
+                votes[0] += open_votes
+            else:
+                self._store([open_start], [self._n_seen], open_votes[np.newaxis])
+            self._open = None
+        self._n_seen += n
+        if len(starts) and stops[-1] == self._n_seen:
+            self._open = (int(starts[-1]), votes[-1])
+            starts, stops, votes = starts[:-1], stops[:-1], votes[:-1]
+        self._store(starts, stops, votes)
+
+    def _store(self, starts, stops, votes) -> None:
+        self._starts.append(np.asarray(starts, dtype=np.int64))
+        self._stops.append(np.asarray(stops, dtype=np.int64))
+        self._votes.append(np.asarray(votes, dtype=np.int64).reshape(-1, self._n_labels))
+
+    def finish(self, fillgap: int, minlen: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(first sample, last sample + 1, label index)`` of each stretch after gap filling and length filter."""
+        if self._open is not None:
+            self._store([self._open[0]], [self._n_seen], self._open[1][np.newaxis])
+            self._open = None
+        starts = np.concatenate(self._starts) if self._starts else np.zeros(0, np.int64)
+        stops = np.concatenate(self._stops) if self._stops else np.zeros(0, np.int64)
+        votes = np.concatenate(self._votes) if self._votes else np.zeros((0, self._n_labels), np.int64)
+        if len(starts) > 1:
+            first_of_group = np.concatenate([[True], starts[1:] - stops[:-1] >= fillgap])
+            group_starts = np.flatnonzero(first_of_group)
+            starts = starts[group_starts]
+            stops = stops[np.concatenate([group_starts[1:] - 1, [len(stops) - 1]])]
+            votes = np.add.reduceat(votes, group_starts, axis=0)
+        keep = stops - starts >= max(minlen, 1)
+        return starts[keep], stops[keep], np.argmax(votes[keep], axis=1)
+
+
+class Postprocessor:
+    """Events and segments from class probabilities fed block by block.
+
+    ``class_names``/``class_types`` as in ``_params.yaml`` (class 0 is noise).
+    ``samplerate`` is the rate of the probabilities.
+    """
+
+    def __init__(self, class_names, class_types, samplerate: float, options: PostprocessOptions | None = None):
+        if len(class_names) != len(class_types):
+            raise ValueError(f"{len(class_names)} class names but {len(class_types)} class types")
+        self.class_names = [str(n) for n in class_names]
+        self.samplerate = float(samplerate)
+        self.options = options or PostprocessOptions()
+        self.event_classes = [i for i, kind in enumerate(class_types) if kind == "event"]
+        self.segment_classes = [
+            i for i, (name, kind) in enumerate(zip(self.class_names, class_types)) if kind == "segment" and name != NOISE and i != 0
+        ]
+        distance = _seconds_to_samples(self.options.event_dist, self.samplerate)
+        self._peaks = [_PeakStream(self.options.event_thres, distance) for _ in self.event_classes]
+        self._segments = _SegmentStream(self.options.segment_thres, len(self.segment_classes))
+
+    def add(self, probabilities: np.ndarray) -> None:
+        """The next block of probabilities, [samples, classes]."""
+        probabilities = np.asarray(probabilities)
+        if probabilities.ndim != 2 or probabilities.shape[1] != len(self.class_names):
+            raise ValueError(
+                f"probabilities must be [samples, {len(self.class_names)} classes], got shape {probabilities.shape}"
+            )
+        for stream, index in zip(self._peaks, self.event_classes):
+            stream.add(probabilities[:, index])
+        if self.segment_classes:
+            self._segments.add(probabilities[:, self.segment_classes])
+
+    def finish(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """``(events, segments)``: name -> times [n] and name -> [n, 2] onsets and offsets, in seconds."""
+        events = {
+            self.class_names[index]: stream.finish() / self.samplerate
+            for stream, index in zip(self._peaks, self.event_classes)
+        }
+        segments = {}
+        if self.segment_classes:
+            starts, stops, labels = self._segments.finish(
+                _seconds_to_samples(self.options.segment_fillgap, self.samplerate),
+                _seconds_to_samples(self.options.segment_minlen, self.samplerate),
+            )
+            for label, index in enumerate(self.segment_classes):
+                mine = labels == label
+                segments[self.class_names[index]] = np.stack([starts[mine], stops[mine] - 1], axis=1) / self.samplerate
+        return events, segments
+
+
+def postprocess(probabilities: np.ndarray, class_names, class_types, samplerate: float,
+                options: PostprocessOptions | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Events and segments of a whole probability trace [samples, classes] (see the module docstring)."""
+    processor = Postprocessor(class_names, class_types, samplerate, options)
+    processor.add(probabilities)
+    return processor.finish()

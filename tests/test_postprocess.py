@@ -1,0 +1,162 @@
+"""Events and segments from hand-made probability traces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_deepss.postprocess import Postprocessor, PostprocessOptions, postprocess
+
+RATE = 100.0  # 1 sample = 10 ms
+
+
+def _event_probs(trace):
+    """[samples, 2] probabilities: noise and one event class 'pulse'."""
+    trace = np.asarray(trace, dtype=np.float32)
+    return np.stack([1 - trace, trace], axis=1)
+
+
+def _events(trace, **options):
+    events, segments = postprocess(_event_probs(trace), ["noise", "pulse"], ["segment", "event"], RATE,
+                                   PostprocessOptions(**options))
+    assert segments == {}
+    return events["pulse"]
+
+
+def test_events_are_peaks_reaching_the_threshold():
+    trace = np.zeros(100)
+    trace[10] = 0.9   # peak
+    trace[30] = 0.5   # exactly at threshold: kept (DeepSS: height >= thres)
+    trace[50] = 0.49  # below
+    trace[70:73] = [0.6, 0.8, 0.7]  # one peak at its maximum
+    np.testing.assert_allclose(_events(trace), [0.10, 0.30, 0.71])
+
+
+def test_events_closer_than_event_dist_keep_the_higher_peak():
+    trace = np.zeros(100)
+    trace[[10, 13, 40, 45, 60, 63]] = [0.7, 0.9, 0.8, 0.8, 0.9, 0.9]
+    # 10/13 are 3 samples apart (< 5): 13 wins; 40/45 are exactly 5 apart: both stay;
+    # 60/63 tie: the earlier stays.
+    np.testing.assert_allclose(_events(trace, event_dist=0.05), [0.13, 0.40, 0.45, 0.60])
+    np.testing.assert_allclose(_events(trace, event_dist=0.0), [0.10, 0.13, 0.40, 0.45, 0.60, 0.63])
+
+
+def test_flat_top_is_one_peak_at_its_middle_and_recording_edges_count():
+    trace = np.zeros(50)
+    trace[20:25] = 1.0  # flat top of 5 samples -> sample 22
+    trace[0] = 0.8      # rises from outside the recording
+    trace[-2:] = 0.7    # flat top touching the end -> left middle 48
+    np.testing.assert_allclose(_events(trace), [0.0, 0.22, 0.48])
+
+
+def _segment_probs(song, labels, n_labels=2):
+    """[samples, 1 + n_labels]: noise, then syllable classes; ``song`` probability on class ``labels``."""
+    song = np.asarray(song, dtype=np.float32)
+    probs = np.zeros((len(song), 1 + n_labels), dtype=np.float32)
+    probs[:, 0] = 1 - song
+    probs[np.arange(len(song)), 1 + np.asarray(labels)] = song
+    return probs
+
+
+NAMES = ["noise", "syll_a", "syll_b"]
+TYPES = ["segment", "segment", "segment"]
+
+
+def _segments(probs, **options):
+    events, segments = postprocess(probs, NAMES, TYPES, RATE, PostprocessOptions(**options))
+    assert events == {}
+    return segments
+
+
+def test_segments_threshold_onsets_and_offsets_are_first_and_last_song_sample():
+    song = np.zeros(100)
+    song[10:20] = 0.9
+    song[40:45] = 0.51
+    song[60:70] = 0.5  # not above the threshold
+    segments = _segments(_segment_probs(song, np.zeros(100, int)))
+    np.testing.assert_allclose(segments["syll_a"], [[0.10, 0.19], [0.40, 0.44]])
+    assert segments["syll_b"].shape == (0, 2)
+
+
+def test_gaps_shorter_than_fillgap_are_filled_then_short_segments_dropped():
+    song = np.zeros(200)
+    song[10:30] = 0.9
+    song[33:50] = 0.9    # gap of 3 samples (30 ms) -> filled with fillgap 40 ms
+    song[60:80] = 0.9    # gap of 10 samples -> kept apart
+    song[120:123] = 0.9  # 3 samples (30 ms) -> dropped with minlen 50 ms
+    song[150:155] = 0.9  # 5 samples (50 ms) -> kept (not shorter than minlen)
+    probs = _segment_probs(song, np.zeros(200, int))
+    segments = _segments(probs, segment_fillgap=0.04, segment_minlen=0.05)
+    np.testing.assert_allclose(segments["syll_a"], [[0.10, 0.49], [0.60, 0.79], [1.50, 1.54]])
+    unfilled = _segments(probs, segment_fillgap=0.03)  # a gap of exactly fillgap stays a gap
+    assert len(unfilled["syll_a"]) == 5
+
+
+def test_each_segment_gets_the_majority_label_of_its_song_samples():
+    song = np.zeros(100)
+    song[10:30] = 0.9
+    song[50:60] = 0.9
+    labels = np.zeros(100, int)
+    labels[10:18] = 1  # 8 of 20 samples say syll_b -> syll_a wins
+    labels[50:56] = 1  # 6 of 10 say syll_b -> syll_b wins
+    segments = _segments(_segment_probs(song, labels))
+    np.testing.assert_allclose(segments["syll_a"], [[0.10, 0.29]])
+    np.testing.assert_allclose(segments["syll_b"], [[0.50, 0.59]])
+
+
+def test_song_is_the_summed_probability_of_the_syllable_classes():
+    probs = np.zeros((10, 3), dtype=np.float32)
+    probs[:, 0] = 1
+    probs[3:6] = [0.4, 0.35, 0.25]  # noise is the most probable class, but song (0.6) is above 0.5
+    segments = _segments(probs)
+    np.testing.assert_allclose(segments["syll_a"], [[0.03, 0.05]])
+
+
+def _random_song(seed: int, n: int = 3000):
+    """Probabilities with events and segments of both labels, and exact flat tops of 1.0."""
+    rng = np.random.default_rng(seed)
+    names = ["noise", "pulse", "syll_a", "syll_b"]
+    types = ["segment", "event", "segment", "segment"]
+    noise = rng.normal(size=(n + 19, 4))
+    logits = 1.5 * sum(noise[k:k + n] for k in range(20)) / np.sqrt(20)  # smooth, fluctuating logits
+    probs = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probs = (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+    probs[100:110, 1] = 1.0  # flat top
+    probs[-3:, 1] = 1.0      # flat top at the end of the recording
+    return probs, names, types
+
+
+@pytest.mark.parametrize("block", [1, 7, 250, 2999])
+def test_blocks_give_the_same_result_as_one_pass(block):
+    """Chunk seams: feeding the probabilities in blocks changes nothing."""
+    probs, names, types = _random_song(seed=block)
+    options = PostprocessOptions(event_thres=0.4, event_dist=0.02, segment_fillgap=0.05, segment_minlen=0.1)
+    whole_events, whole_segments = postprocess(probs, names, types, RATE, options)
+    streamed = Postprocessor(names, types, RATE, options)
+    for start in range(0, len(probs), block):
+        streamed.add(probs[start:start + block])
+    events, segments = streamed.finish()
+    assert len(whole_events["pulse"]) > 3 and sum(map(len, whole_segments.values())) > 3
+    assert events.keys() == whole_events.keys() and segments.keys() == whole_segments.keys()
+    for name in events:
+        np.testing.assert_array_equal(events[name], whole_events[name])
+    for name in segments:
+        np.testing.assert_array_equal(segments[name], whole_segments[name])
+
+
+def test_times_never_leave_the_recording():
+    probs, names, types = _random_song(seed=3)
+    events, segments = postprocess(probs, names, types, RATE)
+    duration = len(probs) / RATE
+    for times in [*events.values(), *segments.values()]:
+        assert times.size and times.min() >= 0 and times.max() < duration
+    assert events["pulse"][-1] == pytest.approx((len(probs) - 2) / RATE)
+
+
+def test_bad_options_and_shapes_are_named():
+    with pytest.raises(ValueError, match="event_thres"):
+        PostprocessOptions(event_thres=1.5)
+    with pytest.raises(ValueError, match="segment_minlen"):
+        PostprocessOptions(segment_minlen=-1)
+    with pytest.raises(ValueError, match=r"\[samples, 3 classes\]"):
+        postprocess(np.zeros((5, 2)), NAMES, TYPES, RATE)
