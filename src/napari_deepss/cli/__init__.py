@@ -15,7 +15,7 @@ import sys
 from .._version import __version__
 from ..errors import FileFormatError
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ()
+SUBCOMMAND_MODULES: tuple[str, ...] = ("make_dataset",)
 
 
 def build_parser() -> argparse.ArgumentParser:
