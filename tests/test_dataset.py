@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import warnings
 from pathlib import Path
 
@@ -251,6 +252,18 @@ def test_cancelling_leaves_no_dataset(bird_folder):
         make_dataset(bird_folder, progress=progress)
     assert len(calls) == 3 and calls[0].done == 0 and calls[-1].done > 0
     assert sorted(p.name for p in bird_folder.parent.iterdir()) == ["bird"]
+
+
+def test_cancel_event_set_at_the_last_step_still_writes_nothing(fly_folder):
+    cancel = threading.Event()
+
+    def progress(step):
+        if step.done == step.total:
+            cancel.set()
+
+    with pytest.raises(DatasetCancelled):
+        make_dataset(fly_folder, progress=progress, cancel=cancel)
+    assert sorted(p.name for p in fly_folder.parent.iterdir()) == ["fly"]
 
 
 def test_closing_the_generator_midway_leaves_no_dataset(bird_folder):

@@ -12,6 +12,7 @@ Peak memory is about one recording (float32) plus one block of targets.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,7 @@ def make_dataset(
     *,
     overwrite: bool = False,
     progress: Callable[[Progress], bool | None] | None = None,
+    cancel: threading.Event | None = None,
     **options,
 ) -> DatasetSummary:
     """Build a DeepSS dataset folder from the annotated recordings in ``data_folder``.
@@ -86,18 +88,19 @@ def make_dataset(
     are the fields of :class:`DatasetOptions` (``event_std_seconds``,
     ``gap_seconds``, ``make_individual_targets``, ``train``/``val``/``test``
     fractions, ``train_by``/``val_by``/``test_by`` = ``'files'`` or
-    ``'samples'``, ``seed``). ``progress`` is called with :class:`Progress`;
-    returning ``False`` cancels (raises :class:`DatasetCancelled`, writes nothing).
+    ``'samples'``, ``seed``). ``progress`` is called with :class:`Progress`.
+    Setting ``cancel`` or returning ``False`` from ``progress`` stops the
+    build: it raises :class:`DatasetCancelled` and leaves nothing behind.
     """
-    steps = iter_make_dataset(data_folder, store_folder, overwrite=overwrite, **options)
+    cancel = cancel or threading.Event()
+    steps = iter_make_dataset(data_folder, store_folder, overwrite=overwrite, cancel=cancel, **options)
     while True:
         try:
             step = next(steps)
         except StopIteration as finished:
             return finished.value
         if progress is not None and progress(step) is False:
-            steps.close()
-            raise DatasetCancelled(f"making the dataset from {data_folder} was cancelled; nothing was written")
+            cancel.set()
 
 
 def iter_make_dataset(
@@ -105,11 +108,13 @@ def iter_make_dataset(
     store_folder: str | os.PathLike | None = None,
     *,
     overwrite: bool = False,
+    cancel: threading.Event | None = None,
     **options,
 ) -> Generator[Progress, None, DatasetSummary]:
     """:func:`make_dataset` as a generator of :class:`Progress`; returns the :class:`DatasetSummary`.
 
-    Closing the generator early removes the unfinished folder.
+    Setting ``cancel`` makes the next step raise :class:`DatasetCancelled`;
+    that, or closing the generator early, removes the unfinished folder.
     """
     opts = DatasetOptions(**options)
     data_folder = Path(data_folder).absolute()
@@ -131,8 +136,10 @@ def iter_make_dataset(
         offsets = dict.fromkeys(sizes, 0)
         yield Progress(0, total, "")
         for recording in sources.recordings:
-            for written in _write_recording(recording, plan[recording.name], arrays, offsets, sources, classes, opts):
+            for _ in _write_recording(recording, plan[recording.name], arrays, offsets, sources, classes, opts):
+                _stop_if_cancelled(cancel, data_folder)
                 yield Progress(sum(offsets.values()), total, recording.name)
+        _stop_if_cancelled(cancel, data_folder)
         for split_arrays in arrays.values():
             for array in split_arrays.values():
                 array.flush()
@@ -143,6 +150,11 @@ def iter_make_dataset(
     )
 
 
+def _stop_if_cancelled(cancel: threading.Event | None, data_folder: Path) -> None:
+    if cancel is not None and cancel.is_set():
+        raise DatasetCancelled(f"making the dataset from {data_folder} was cancelled; nothing was written")
+
+
 def _write_recording(
     recording: Recording,
     pieces: list[Piece],
@@ -151,8 +163,8 @@ def _write_recording(
     sources: Sources,
     classes: tg.ClassInfo,
     opts: DatasetOptions,
-) -> Generator[int, None, None]:
-    """Append the pieces of one recording to their splits, one block at a time; yields samples written."""
+) -> Generator[None, None, None]:
+    """Append the pieces of one recording to their splits, one block at a time; yields after each block."""
     x = _load_at_rate(recording)
     targets = tg.FileTargets.from_annotations(
         recording.annotations, classes, sources.samplerate, opts.event_std_seconds, opts.gap_seconds
@@ -169,7 +181,7 @@ def _write_recording(
                 if f"y_{name}" in out:
                     out[f"y_{name}"][at] = tg.individual(song[:, col])
             offsets[piece.split] = at.stop
-            yield stop - start
+            yield
 
 
 def _load_at_rate(recording: Recording) -> np.ndarray:
