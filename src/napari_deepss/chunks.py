@@ -1,0 +1,172 @@
+"""Training data pipeline: memory-mapped dataset splits cut into chunks of ``nb_hist`` samples.
+
+Chunks start every ``stride = nb_hist - 2 * padding`` samples. With
+``ignore_boundaries`` the first and last ``padding`` samples of a chunk carry
+zero loss weight, so the loss-bearing middles of successive chunks tile the
+recording; the first chunk also learns from its leading edge and the last from
+its trailing edge, so every sample carries loss exactly once (the last chunk is
+aligned with the end and may repeat a few samples). Batches are read with one
+fancy index into the memory map (no Python work per sample); the whole split is
+never loaded. TensorFlow is imported only to build the ``tf.data`` pipeline.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .dataset.store import dataset_splits, open_split, read_attrs
+from .errors import FileFormatError
+
+# attrs keys that describe the targets; y_<type>.npy has its own '<key>_<type>' variant
+_TARGET_KEYS = ("class_names", "class_types")
+
+
+@dataclass(frozen=True)
+class Split:
+    """One split of a dataset: audio ``x`` [n, channels] and targets ``y`` [n, classes], memory-mapped."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def part(self, start: int, stop: int) -> Split:
+        """Samples ``start:stop`` (still a memory map view)."""
+        return Split(self.x[start:stop], self.y[start:stop])
+
+
+def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "") -> tuple[dict, dict[str, Split]]:
+    """Attributes and memory-mapped splits of a DeepSS dataset folder.
+
+    With ``y_suffix`` the targets are ``y_<suffix>.npy`` and the returned attrs
+    name its classes (``class_names``/``class_types`` from ``class_names_<suffix>``...).
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise FileFormatError(data_dir, "no such dataset folder (make one with 'dss make-dataset')")
+    attrs = dict(read_attrs(data_dir))
+    target = f"y_{y_suffix}" if y_suffix else "y"
+    splits = {}
+    for name in dataset_splits(data_dir):
+        arrays = open_split(data_dir, name)
+        if target not in arrays:
+            types = sorted(key.removeprefix("y_") for key in arrays if key.startswith("y_"))
+            raise FileFormatError(
+                data_dir / name,
+                f"no targets {target}.npy for song type {y_suffix!r}; the dataset has individual targets for: "
+                f"{', '.join(types) or 'none (make the dataset with individual training targets)'}",
+            )
+        x, y = arrays["x"], arrays[target]
+        if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
+            raise FileFormatError(data_dir / name, f"x {x.shape} and {target} {y.shape} must be [samples, columns] "
+                                  "arrays of the same length")
+        splits[name] = Split(x, y)
+    if "train" not in splits:
+        raise FileFormatError(data_dir, "the dataset has no 'train' split")
+    if y_suffix:
+        for key in _TARGET_KEYS:
+            if f"{key}_{y_suffix}" in attrs:
+                attrs[key] = attrs[f"{key}_{y_suffix}"]
+    names = attrs.get("class_names")
+    if names is not None and len(names) != splits["train"].y.shape[1]:
+        raise FileFormatError(data_dir, f"attrs name {len(names)} classes but {target}.npy has "
+                              f"{splits['train'].y.shape[1]} columns")
+    return attrs, splits
+
+
+def sub_range(n: int, fraction: float, min_length: int, rng: np.random.Generator) -> tuple[int, int]:
+    """A random contiguous ``[start, stop)`` covering ``fraction`` of ``n`` samples (at least ``min_length``)."""
+    length = min(n, max(int(round(fraction * n)), min_length))
+    start = int(rng.integers(0, n - length + 1))
+    return start, start + length
+
+
+def chunk_starts(n: int, nb_hist: int, stride: int) -> np.ndarray:
+    """First sample of every chunk; the last chunk ends at the last sample.
+
+    A split shorter than a chunk gives one chunk at 0 (the reader repeats the last sample).
+    """
+    if n <= nb_hist:
+        return np.zeros(1, dtype=np.int64)
+    starts = np.arange(0, n - nb_hist + 1, stride, dtype=np.int64)
+    if starts[-1] + nb_hist < n:
+        starts = np.append(starts, n - nb_hist)
+    return starts
+
+
+def loss_weights(starts: np.ndarray, n: int, nb_hist: int, padding: int) -> np.ndarray:
+    """Per-sample loss weights [chunks, nb_hist]: 0 on chunk edges, except the recording's own edges."""
+    weights = np.ones((len(starts), nb_hist), dtype=np.float32)
+    if padding:
+        weights[:, :padding] = 0
+        weights[:, nb_hist - padding:] = 0
+        weights[starts == 0, :padding] = 1
+        weights[starts + nb_hist >= n, nb_hist - padding:] = 1
+    weights[:, n:] = 0  # a split shorter than a chunk: the repeated samples carry no loss
+    return weights
+
+
+class ChunkReader:
+    """Batches of chunks of one split: ``read(chunk_indices) -> (x, y, weights)`` as float32."""
+
+    def __init__(self, split: Split, nb_hist: int, stride: int, padding: int):
+        self.split = split
+        self.nb_hist = nb_hist
+        self.padding = padding
+        self.starts = chunk_starts(len(split), nb_hist, stride)
+        self._offsets = np.arange(nb_hist, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def read(self, chunks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        starts = self.starts[np.asarray(chunks, dtype=np.int64)]
+        n = len(self.split)
+        index = np.minimum(starts[:, None] + self._offsets, n - 1)
+        x = self.split.x[index].astype(np.float32, copy=False)
+        y = self.split.y[index].astype(np.float32, copy=False)
+        return x, y, loss_weights(starts, n, self.nb_hist, self.padding)
+
+
+def tf_dataset(reader: ChunkReader, batch_size: int, *, shuffle: bool, seed: int | None = None):
+    """A ``tf.data.Dataset`` of ``(x, y, sample_weight)`` batches read from ``reader``, prefetched.
+
+    When shuffling, the chunk order changes every epoch and every batch is full
+    (the chunks left over differ between epochs), so a compiled step never
+    retraces; a split with fewer chunks than ``batch_size`` gives one smaller batch.
+    """
+    import tensorflow as tf
+
+    nb_hist, channels, classes = reader.nb_hist, reader.split.x.shape[1], reader.split.y.shape[1]
+
+    def read(chunks):
+        return reader.read(chunks)
+
+    def load(chunks):
+        x, y, w = tf.numpy_function(read, [chunks], (tf.float32, tf.float32, tf.float32), stateful=False)
+        x.set_shape((None, nb_hist, channels))
+        y.set_shape((None, nb_hist, classes))
+        w.set_shape((None, nb_hist))
+        return x, y, w
+
+    chunks = tf.data.Dataset.range(len(reader))
+    if shuffle:
+        chunks = chunks.shuffle(len(reader), seed=seed, reshuffle_each_iteration=True)
+    batches = chunks.batch(batch_size, drop_remainder=_full_batches_only(reader, batch_size, shuffle))
+    return batches.map(load, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def steps_per_epoch(reader: ChunkReader, batch_size: int, *, shuffle: bool) -> int:
+    """Number of batches :func:`tf_dataset` yields per epoch."""
+    if _full_batches_only(reader, batch_size, shuffle):
+        return len(reader) // batch_size
+    return -(-len(reader) // batch_size)
+
+
+def _full_batches_only(reader: ChunkReader, batch_size: int, shuffle: bool) -> bool:
+    return shuffle and len(reader) >= batch_size

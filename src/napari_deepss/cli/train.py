@@ -1,0 +1,59 @@
+"""``dss train``: train a network on a dataset folder (flags generated from TrainConfig).
+
+Ctrl-C once stops after the current step and still writes the model, params
+and test results; a second Ctrl-C aborts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+from ..config import add_arguments, config_from_args
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a network on a dataset folder (<name>.npy)",
+        usage="dss train --data-dir D.npy [options]",
+        description="Train a DeepSS network on a dataset made by 'dss make-dataset'. Writes "
+        "<prefix>_<YYYYMMDD_hhmmss>_model.h5, _params.yaml and (with a test split) _results.h5 to the save folder. "
+        "Booleans accept --flag, --no-flag and --flag True/False.",
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args) -> int:
+    config = config_from_args(args)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress
+    from ..training import train
+
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        result = train(config, stop=stop)
+    else:
+        previous = signal.signal(signal.SIGINT, _stop_on_first_interrupt(stop))
+        try:
+            result = train(config, stop=stop)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    if result.stopped:
+        print("dss train: stopped early; the best model so far is saved", file=sys.stderr)
+    for path in (result.model_path, result.params_path, result.results_path):
+        if path is not None:
+            print(path)
+    return 0
+
+
+def _stop_on_first_interrupt(stop: threading.Event):
+    def handler(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\ndss train: stopping after this step (Ctrl-C again to abort)", file=sys.stderr)
+
+    return handler

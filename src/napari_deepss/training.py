@@ -1,0 +1,326 @@
+"""Train a DeepSS network on a dataset folder and write model, params and test results.
+
+``train(config)`` is the one training routine behind ``dss train``, the Train
+dock widget and the Python API. It reports progress through a callback, ends
+cleanly after the current step when a stop flag is set, and writes into the
+save folder (each file atomically):
+
+- ``<stem>_model.h5``: the network with the lowest validation loss,
+- ``<stem>_params.yaml``: every option, the dataset attrs and derived values
+  (plain YAML; after testing also the confusion matrix and per-class report),
+- ``<stem>_results.h5``: history, confusion matrix, report, test labels and
+  predictions (when the dataset has a test split),
+
+where ``<stem>`` is ``<prefix>_<YYYYMMDD_hhmmss>``. Importing this module does
+not import TensorFlow; ``train`` and ``load_model`` do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import yaml
+
+from .atomic import atomic_path
+from .chunks import ChunkReader, Split, open_dataset, steps_per_epoch, sub_range, tf_dataset
+from .config import TrainConfig, yaml_safe
+from .errors import FileFormatError
+from .metrics import accuracy, classification_report, confusion_matrix
+
+EARLY_STOPPING_PATIENCE = 20
+MODEL_SUFFIX = "_model.h5"
+PARAMS_SUFFIX = "_params.yaml"
+RESULTS_SUFFIX = "_results.h5"
+
+
+@dataclass(frozen=True)
+class TrainProgress:
+    """One progress report, sent from the training thread after every step."""
+
+    epoch: int  # 1-based
+    nb_epoch: int
+    step: int  # 1-based within the phase
+    steps_per_epoch: int  # steps of this phase
+    loss: float | None  # training loss of the epoch so far
+    val_loss: float | None  # validation loss (so far in phase "val", else of the last epoch)
+    phase: str  # "train", "val", "test", "done"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    model_path: Path
+    params_path: Path
+    results_path: Path | None
+    history: dict[str, list[float]]  # per complete epoch: loss, val_loss, ...
+    report: dict | None  # per-class test precision/recall/f1/support
+    stopped: bool  # ended by the stop flag
+
+
+ProgressCallback = Callable[[TrainProgress], None]
+
+
+def train(
+    config: TrainConfig | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+    **overrides: Any,
+) -> TrainResult:
+    """Train the network ``config`` describes (options in ``overrides`` replace the config's).
+
+    ``progress`` defaults to progress bars on the terminal (``config.verbose``).
+    Setting ``stop`` ends training after the current step; the best model so
+    far is kept and every file is written. Bad options and datasets raise
+    ValueError / FileFormatError before any training starts.
+    """
+    config = dataclasses.replace(config or TrainConfig(), **overrides).validate()
+    attrs, splits = open_dataset(config.data_dir, config.y_suffix)
+    parts, ranges = training_parts(config, splits)
+    stem = _output_stem(config)
+    paths = {kind: stem.with_name(stem.name + suffix) for kind, suffix in
+             (("model", MODEL_SUFFIX), ("params", PARAMS_SUFFIX), ("results", RESULTS_SUFFIX))}
+    params = _params(config, attrs, splits, ranges)
+    write_params(paths["params"], params)
+    if progress is None:
+        from .progress_bar import ConsoleProgress
+
+        progress = ConsoleProgress(config.verbose)
+    stop = stop or threading.Event()
+
+    model, monitor = _fit(config, params, parts, paths["model"], progress, stop)
+    report = None
+    results_path = None
+    if "test" in splits:
+        results_path = paths["results"]
+        matrix = _test(model, config, splits["test"], params["class_names"], results_path, monitor, progress)
+        report = classification_report(matrix, params["class_names"])
+        params.update(confusion_matrix=matrix.tolist(), report=report, accuracy=accuracy(matrix))
+        write_params(paths["params"], params)
+    progress(TrainProgress(monitor.epoch, config.nb_epoch, 1, 1, monitor.loss, monitor.val_loss, "done"))
+    return TrainResult(paths["model"], paths["params"], results_path, monitor.history, report, monitor.stopped)
+
+
+def training_parts(config: TrainConfig, splits: dict[str, Split]) -> tuple[dict[str, Split], dict[str, list[int]]]:
+    """The train/val samples used: all, or a ``fraction_data`` stretch chosen with ``seed``.
+
+    Returns the parts and their ``[start, stop)`` sample ranges. Raises
+    FileFormatError when a split is shorter than one chunk.
+    """
+    rng = np.random.default_rng(config.seed)
+    parts, ranges = {}, {}
+    for name in ("train", "val"):
+        if name not in splits:
+            continue
+        n = len(splits[name])
+        if n < config.nb_hist:
+            raise FileFormatError(config.data_dir, f"the {name} split has {n} samples, fewer than one chunk "
+                                  f"(nb_hist={config.nb_hist}): reduce nb_hist or add data")
+        start, stop = sub_range(n, config.fraction_data, config.nb_hist, rng) if config.fraction_data < 1 else (0, n)
+        parts[name] = splits[name].part(start, stop)
+        ranges[name] = [start, stop]
+    return parts, ranges
+
+
+def load_model(prefix: str | os.PathLike):
+    """``(model, params)`` saved by :func:`train`.
+
+    ``prefix`` is ``<save_dir>/<stem>`` or the path of the ``_model.h5`` or
+    ``_params.yaml`` file.
+    """
+    import keras
+
+    from . import models  # noqa: F401  registers the custom layers
+
+    stem = str(prefix)
+    for suffix in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX):
+        stem = stem.removesuffix(suffix)
+    model_path, params_path = Path(stem + MODEL_SUFFIX), Path(stem + PARAMS_SUFFIX)
+    for path in (model_path, params_path):
+        if not path.is_file():
+            raise FileFormatError(path, "not found: give the prefix of a trained network (<save_dir>/<stem>)")
+    try:
+        params = yaml.safe_load(params_path.read_text())
+    except yaml.YAMLError as err:
+        raise FileFormatError(params_path, f"not a readable params file ({err})") from err
+    try:
+        model = keras.models.load_model(model_path, compile=False)
+    except (OSError, ValueError) as err:
+        raise FileFormatError(model_path, f"cannot load the model ({err})") from err
+    return model, params
+
+
+def write_params(path: Path, params: dict) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(yaml.safe_dump(yaml_safe(params), sort_keys=False))
+
+
+# --- steps of train() ---------------------------------------------------------------------------------------
+
+
+def _output_stem(config: TrainConfig) -> Path:
+    """``<save_dir>/<prefix>_<YYYYMMDD_hhmmss>`` in a writable save folder, not used by an earlier run."""
+    save_dir = config.save_path
+    try:
+        save_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=save_dir):
+            pass
+    except OSError as err:
+        raise FileFormatError(save_dir, f"cannot write the training results here ({err.strerror or err})") from None
+    now = time.time()
+    while True:  # two runs started within a second get consecutive time stamps
+        stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now))
+        stem = save_dir / (f"{config.save_prefix}_{stamp}" if config.save_prefix else stamp)
+        if not any(stem.with_name(stem.name + s).exists() for s in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX)):
+            return stem
+        now += 1
+
+
+def _params(config: TrainConfig, attrs: dict, splits: dict[str, Split], ranges: dict) -> dict:
+    train = splits["train"]
+    options = config.to_dict()
+    params = dict(attrs)
+    params.update({f"dataset_{key}": attrs[key] for key in attrs.keys() & options.keys()})  # e.g. the split seed
+    params.update(options)
+    params.update(
+        save_dir=str(config.save_path),
+        use_separable=config.separable_blocks(),
+        data_padding=config.data_padding,
+        stride=config.stride,
+        nb_channels=int(train.x.shape[1]),
+        nb_classes=int(train.y.shape[1]),
+        data_ranges=ranges,
+        early_stopping_patience=EARLY_STOPPING_PATIENCE,
+    )
+    params.setdefault("class_names", [f"class_{i}" for i in range(params["nb_classes"])])
+    return yaml_safe(params)
+
+
+def _fit(config, params, parts, model_path, progress, stop):
+    """Build, compile and train the model; returns it (best weights) and the monitor."""
+    import keras
+    import tensorflow as tf
+
+    from .models import build_model
+    from .training_callbacks import TrainingMonitor
+
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    strategy = tf.distribute.MirroredStrategy() if config.multi_gpu else tf.distribute.get_strategy()
+    with strategy.scope():
+        model = build_model(
+            config.model_name, nb_hist=config.nb_hist, nb_channels=params["nb_channels"],
+            nb_classes=params["nb_classes"], nb_filters=config.nb_filters, kernel_size=config.kernel_size,
+            nb_conv=config.nb_conv, use_separable=config.separable_blocks(), dilations=config.dilations,
+            nb_pre_conv=config.nb_pre_conv, pre_nb_dft=config.pre_nb_dft, pre_nb_filters=config.pre_nb_filters,
+            pre_kernel_size=config.pre_kernel_size,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate, amsgrad=True, clipnorm=1.0),
+            loss=keras.losses.CategoricalCrossentropy(reduction="mean_with_sample_weight"),
+            jit_compile=config.jit_compile,
+        )
+    readers = {name: ChunkReader(part, config.nb_hist, config.stride, config.data_padding)
+               for name, part in parts.items()}
+    train_data = tf_dataset(readers["train"], config.batch_size, shuffle=True, seed=config.seed)
+    val_data = tf_dataset(readers["val"], config.batch_size, shuffle=False) if "val" in readers else None
+    monitor_key = "val_loss" if val_data is not None else "loss"
+
+    def report(phase, epoch, step, steps, loss, val_loss):
+        progress(TrainProgress(epoch, config.nb_epoch, step, steps, loss, val_loss, phase))
+
+    monitor = TrainingMonitor(
+        monitor=monitor_key,
+        steps=steps_per_epoch(readers["train"], config.batch_size, shuffle=True),
+        val_steps=steps_per_epoch(readers["val"], config.batch_size, shuffle=False) if val_data else 0,
+        report=report,
+        save_best=lambda m: save_model(m, model_path),
+        stop=stop,
+    )
+    callbacks = [monitor, keras.callbacks.EarlyStopping(monitor_key, patience=EARLY_STOPPING_PATIENCE)]
+    if config.reduce_lr:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor_key, patience=config.reduce_lr_patience))
+    if config.tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(model_path).removesuffix(MODEL_SUFFIX) + "_logs"))
+    model.fit(train_data, validation_data=val_data, epochs=config.nb_epoch, verbose=0, callbacks=callbacks,
+              shuffle=False)  # tf_dataset shuffles
+    if monitor.best_weights is None:  # stopped during the first epoch: keep what there is
+        save_model(model, model_path)
+    return model, monitor
+
+
+def _test(model, config, split: Split, class_names, results_path: Path, monitor, progress) -> np.ndarray:
+    """Predict the test split chunk by chunk, streaming labels and probabilities into ``_results.h5``.
+
+    Each sample is predicted once, by the chunk in which it carries loss (its
+    middle, or the recording's edge). Returns the confusion matrix.
+    """
+    reader = ChunkReader(split, config.nb_hist, config.stride, config.data_padding)
+    n, nb_classes = len(split), len(class_names)
+    matrix = np.zeros((nb_classes, nb_classes), dtype=np.int64)
+    batches = np.array_split(np.arange(len(reader)), max(1, -(-len(reader) // config.batch_size)))
+    covered = 0  # samples before this one have their prediction
+    with atomic_path(results_path) as tmp, h5py.File(tmp, "w") as f:
+        labels = f.create_dataset("labels_true", (n,), dtype=np.int16)
+        predicted = f.create_dataset("labels_pred", (n,), dtype=np.int16)
+        probabilities = f.create_dataset("probabilities", (n, nb_classes), dtype=np.float16)
+        for step, chunks in enumerate(batches, start=1):
+            x, y, weights = reader.read(chunks)
+            prob = np.asarray(model.predict_on_batch(x))
+            for row, start in enumerate(reader.starts[chunks]):
+                bearing = np.flatnonzero(weights[row])  # one contiguous stretch
+                a, b = max(bearing[0], covered - start), bearing[-1] + 1
+                true, pred = y[row, a:b].argmax(axis=1), prob[row, a:b].argmax(axis=1)
+                labels[start + a : start + b] = true
+                predicted[start + a : start + b] = pred
+                probabilities[start + a : start + b] = prob[row, a:b]
+                matrix += confusion_matrix(true, pred, nb_classes)
+                covered = start + b
+            progress(TrainProgress(monitor.epoch, config.nb_epoch, step, len(batches), monitor.loss,
+                                   monitor.val_loss, "test"))
+        f.create_dataset("confusion_matrix", data=matrix)
+        f.create_dataset("class_names", data=np.array(class_names, dtype=h5py.string_dtype()))
+        _write_tree(f.create_group("history"), monitor.history)
+        _write_tree(f.create_group("report"), classification_report(matrix, class_names))
+    return matrix
+
+
+def _write_tree(group: h5py.Group, tree: dict) -> None:
+    """Nested dicts as groups, values as datasets."""
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            _write_tree(group.create_group(key), value)
+        else:
+            group.create_dataset(key, data=np.asarray(value))
+
+
+class _NoLegacyFormatWarning(logging.Filter):
+    """Keras warns on every .h5 save that the format is legacy; DeepSS compatibility needs it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "HDF5 file via" not in record.getMessage()
+
+
+_ABSL_FILTER = _NoLegacyFormatWarning()
+
+
+def save_model(model, path: Path) -> None:
+    """Save ``model`` as ``.h5`` atomically (Keras picks the format from the suffix, so the temporary name keeps it)."""
+    logging.getLogger("absl").addFilter(_ABSL_FILTER)  # adding the same filter twice is a no-op
+    with atomic_path(path) as tmp:
+        h5_tmp = tmp.with_name(tmp.name + ".h5")
+        try:
+            model.save(h5_tmp, include_optimizer=False)
+            os.replace(h5_tmp, tmp)
+        finally:
+            h5_tmp.unlink(missing_ok=True)

@@ -1,0 +1,82 @@
+"""The Keras callback through which :func:`napari_deepss.training.train` watches ``fit``.
+
+Imports Keras, so only ``train`` imports this module (at run time).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import keras
+
+
+class TrainingMonitor(keras.callbacks.Callback):
+    """Reports progress, obeys the stop flag, records complete epochs and keeps the best model.
+
+    ``report(phase, epoch, step, steps, loss, val_loss)`` is called after every
+    training and validation step. When ``stop`` is set, training ends after the
+    current step and the validation of that epoch is skipped: the epoch is
+    incomplete, so it enters neither the history nor the choice of the best
+    model. ``save_best(model)`` is called whenever the monitored loss of a
+    complete epoch is the lowest so far; the best weights are also kept in
+    memory and restored when training ends.
+    """
+
+    def __init__(
+        self,
+        *,
+        monitor: str,
+        steps: int,
+        val_steps: int,
+        report: Callable[..., None],
+        save_best: Callable[[keras.Model], None],
+        stop: threading.Event,
+    ):
+        super().__init__()
+        self.monitor = monitor
+        self.steps = steps
+        self.val_steps = val_steps
+        self.report = report
+        self.save_best = save_best
+        self.stop = stop
+        self.history: dict[str, list[float]] = {}
+        self.best_loss = float("inf")
+        self.best_weights: list | None = None
+        self.stopped = False
+        self.epoch = 0
+        self.loss: float | None = None
+        self.val_loss: float | None = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.loss = float(logs["loss"])
+        self.report("train", self.epoch, batch + 1, self.steps, self.loss, self.val_loss)
+        if self.stop.is_set():
+            self.stopped = True
+            self.model.stop_training = True
+
+    def on_test_batch_begin(self, batch, logs=None):
+        if self.stopped:
+            self.model.stop_evaluating = True
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self.stopped:
+            self.report("val", self.epoch, batch + 1, self.val_steps, self.loss, float(logs["loss"]))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.stopped:
+            return
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+        self.val_loss = float(logs["val_loss"]) if "val_loss" in logs else None
+        if float(logs[self.monitor]) < self.best_loss:
+            self.best_loss = float(logs[self.monitor])
+            self.best_weights = self.model.get_weights()
+            self.save_best(self.model)
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
