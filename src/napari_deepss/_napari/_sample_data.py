@@ -1,0 +1,26 @@
+"""npe2 sample data: a synthetic fly-like song and its annotations, to try the plugin with one click."""
+
+from __future__ import annotations
+
+from ..synthetic import synthetic_song
+from .annotation_layer import annotations_layer_data
+from .spectrogram_layer import install_viewer_hooks, spectrogram_layer_data
+
+SAMPLE_NAME = "synthetic_song"
+
+
+def make_sample_song() -> list[tuple]:
+    """Layer-data tuples: the song's spectrogram (image) and its annotations (shapes).
+
+    Like the reader, it prepares the current viewer so that the first view
+    shows a few seconds with the frequency axis upward.
+    """
+    import napari
+
+    samples, samplerate, annotations = synthetic_song()
+    image = spectrogram_layer_data(samples, samplerate, name=SAMPLE_NAME)
+    shapes = annotations_layer_data(annotations, image[1]["metadata"]["freq_range"], name=f"{SAMPLE_NAME}_annotations")
+    viewer = napari.current_viewer()
+    if viewer is not None:
+        install_viewer_hooks(viewer)
+    return [image, shapes]
