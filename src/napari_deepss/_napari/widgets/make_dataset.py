@@ -1,0 +1,130 @@
+"""Make dataset dock widget: the DeepSS "Make dataset for training" dialog in napari.
+
+The form is generated from :class:`~napari_deepss.dataset.DatasetOptions`, so
+its field names are the keyword names of :func:`~napari_deepss.dataset.make_dataset`
+(``widget.gap_seconds.value = 0.004``). The build runs in a napari thread
+worker (the GUI stays responsive) and reports to a napari progress bar; Cancel
+sets the core's stop flag, which removes the unfinished folder at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from pathlib import Path
+
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, SpinBox, Widget
+from napari.qt.threading import create_worker
+from napari.utils import progress
+from napari.utils.notifications import show_error, show_info
+
+from ...dataset import DatasetCancelled, DatasetOptions, default_store_folder, iter_make_dataset
+
+MAX_SEED = 2**31 - 1
+
+
+def option_widget(option: dataclasses.Field) -> Widget:
+    """The magicgui widget of one :class:`DatasetOptions` field (named like the field)."""
+    meta = option.metadata
+    common = {"name": option.name, "label": meta["label"], "tooltip": meta["help"], "value": option.default}
+    kind = type(option.default)
+    if kind is bool:
+        return CheckBox(**common)
+    if "choices" in meta:
+        return ComboBox(choices=meta["choices"], **common)
+    if kind is float:
+        return FloatSpinBox(min=meta.get("min", 0.0), max=meta.get("max", 1e6), step=meta.get("step", 0.01), **common)
+    return SpinBox(min=meta.get("min", 0), max=meta.get("max", MAX_SEED), **common)
+
+
+class MakeDatasetWidget(Container):
+    """Data folder, store folder and every option of the DeepSS dialog; Make dataset and Cancel."""
+
+    def __init__(self, napari_viewer=None):
+        super().__init__(labels=True)
+        self.viewer = napari_viewer
+        data_folder = FileEdit(name="data_folder", label="Data folder", mode="d",
+                               tooltip="Folder with recordings and <stem>_annotations.csv beside each.")
+        store_folder = FileEdit(name="store_folder", label="Store folder", mode="w", nullable=True, filter="*.npy",
+                                tooltip="Dataset folder to write; its name must end in .npy (default: data folder + .npy).")
+        overwrite = CheckBox(name="overwrite", label="Overwrite", value=False,
+                             tooltip="Replace an existing store folder (otherwise it is kept and nothing is written).")
+        self.run_button = PushButton(name="run_button", label="", text="Make dataset")
+        self.cancel_button = PushButton(name="cancel_button", label="", text="Cancel", enabled=False)
+        self.status = Label(name="status", label="", value="")
+        self.extend([data_folder, store_folder, overwrite, *map(option_widget, DatasetOptions.fields()),
+                     self.run_button, self.cancel_button, self.status])
+        self._suggested_store: Path | None = None
+        self._cancel = threading.Event()
+        self._worker = None
+        self._bar: progress | None = None
+        data_folder.changed.connect(self._suggest_store_folder)
+        self.run_button.changed.connect(self.start)
+        self.cancel_button.changed.connect(self.cancel)
+
+    def options(self) -> dict:
+        """The keyword arguments of make_dataset that the form holds."""
+        return {option.name: self[option.name].value for option in DatasetOptions.fields()}
+
+    def _suggest_store_folder(self, data_folder: Path) -> None:
+        """Follow the data folder with ``<data folder>.npy`` until the user types a store folder of their own."""
+        current = self.store_folder.value
+        if current is None or current == self._suggested_store:
+            self._suggested_store = default_store_folder(data_folder)
+            self.store_folder.value = self._suggested_store
+
+    def start(self) -> None:
+        """Build the dataset in a worker thread."""
+        if not self.data_folder.line_edit.value.strip():
+            show_error("Make dataset: choose a data folder first.")
+            return
+        self._cancel = threading.Event()
+        self._worker = create_worker(
+            iter_make_dataset,
+            self.data_folder.value,
+            self.store_folder.value,
+            overwrite=self.overwrite.value,
+            cancel=self._cancel,
+            _ignore_errors=True,  # errors become one readable notification (_failed), not a traceback
+            **self.options(),
+        )
+        self._worker.yielded.connect(self._progressed)
+        self._worker.returned.connect(self._succeeded)
+        self._worker.errored.connect(self._failed)
+        self._worker.finished.connect(self._finished)
+        self.run_button.enabled = False
+        self.cancel_button.enabled = True
+        self.status.value = "Checking recordings and annotations…"
+        self._worker.start()
+
+    def cancel(self) -> None:
+        """Stop the build after the current block; nothing is written."""
+        self._cancel.set()
+        self.status.value = "Cancelling…"
+
+    def _progressed(self, step) -> None:
+        if self._bar is None:
+            self._bar = progress(total=step.total, desc="Make dataset")
+        self._bar.set_description(f"Make dataset: {step.recording}" if step.recording else "Make dataset")
+        self._bar.update(step.done - self._bar.n)
+        self.status.value = f"Writing {step.recording}…" if step.recording else "Writing…"
+
+    def _succeeded(self, summary) -> None:
+        self.status.value = f"Done: {summary.store_folder}"
+        show_info(f"Dataset written: {summary.describe()}")
+
+    def _failed(self, err: Exception) -> None:
+        if isinstance(err, DatasetCancelled):
+            self.status.value = "Cancelled; nothing was written."
+            show_info(str(err))
+        else:
+            self.status.value = f"Failed: {err}"
+            show_error(f"Make dataset failed: {err}")
+
+    def _finished(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        self.run_button.enabled = True
+        self.cancel_button.enabled = False
+        self._worker = None
