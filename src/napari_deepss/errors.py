@@ -16,3 +16,7 @@ class FileFormatError(ValueError):
         self.path = os.fspath(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+    def __reduce__(self):
+        # rebuild from (path, problem), so the error survives pickling to and from worker processes
+        return type(self), (self.path, self.problem)
