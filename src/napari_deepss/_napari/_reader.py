@@ -1,0 +1,94 @@
+"""npe2 reader: recordings become a spectrogram (plus their annotations), DeepSS CSVs a shapes layer.
+
+The reader declines (``get_reader`` returns ``None``) for CSV, ``.npz`` and
+``.h5`` files that are not DeepSS files, so napari's own readers keep working
+for them, and for lists that mix recordings, annotations or other files.
+
+An annotation CSV opened on its own needs a frequency range for its shapes.
+In order of preference it takes that of the recording's spectrogram already
+open in the viewer, then ``0..samplerate/2`` of the recording beside the CSV,
+then that of any open DeepSS spectrogram, and finally
+:data:`DEFAULT_FREQ_RANGE`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..annotations import annotations_path_for, find_audio_for, is_annotations_csv, read_annotations, recording_stem
+from ..audio import H5_SUFFIXES, NPZ_SUFFIXES, SOUNDFILE_SUFFIXES, audio_info, is_deepss_h5, is_deepss_npz, load_audio
+from .annotation_layer import annotations_layer_data
+from .spectrogram_layer import SPECTROGRAM_KIND, install_viewer_hooks, spectrogram_layer_data
+
+# Frequency range (Hz) for annotations with no recording to take it from.
+DEFAULT_FREQ_RANGE = (0.0, 1000.0)
+
+
+def get_reader(path):
+    """The reader for ``path`` (one path or a list of paths of one kind), or ``None``."""
+    paths = [path] if isinstance(path, str | os.PathLike) else list(path)
+    kinds = {_kind(Path(p)) for p in paths}
+    if len(kinds) != 1 or None in kinds:
+        return None
+    return read_deepss
+
+
+def _kind(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix in SOUNDFILE_SUFFIXES:
+        return "audio"
+    if suffix in NPZ_SUFFIXES:
+        return "audio" if is_deepss_npz(path) else None
+    if suffix in H5_SUFFIXES:
+        return "audio" if is_deepss_h5(path) else None
+    if suffix == ".csv" and is_annotations_csv(path):
+        return "annotations"
+    return None
+
+
+def read_deepss(path) -> list[tuple]:
+    """Layer-data tuples for one path or a list of paths accepted by :func:`get_reader`."""
+    import napari
+
+    viewer = napari.current_viewer()
+    paths = [path] if isinstance(path, str | os.PathLike) else list(path)
+    layers = []
+    for p in map(Path, paths):
+        if _kind(p) == "audio":
+            layers += _read_recording(p)
+        else:
+            layers.append(_read_annotations(p, _freq_range_for(p, viewer)))
+    if viewer is not None:
+        install_viewer_hooks(viewer)
+    return layers
+
+
+def _read_recording(path: Path) -> list[tuple]:
+    samples, samplerate = load_audio(path)
+    image = spectrogram_layer_data(samples, samplerate, path=path)
+    layers = [image]
+    csv_path = annotations_path_for(path)
+    if csv_path.is_file():
+        layers.append(_read_annotations(csv_path, image[1]["metadata"]["freq_range"]))
+    return layers
+
+
+def _read_annotations(path: Path, freq_range) -> tuple:
+    return annotations_layer_data(read_annotations(path), freq_range, name=f"{recording_stem(path)}_annotations", path=path)
+
+
+def _freq_range_for(csv_path: Path, viewer) -> tuple[float, float]:
+    spectrograms = [] if viewer is None else [
+        layer.metadata for layer in viewer.layers if layer.metadata.get("deepss_kind") == SPECTROGRAM_KIND
+    ]
+    stem = recording_stem(csv_path)
+    for meta in spectrograms:
+        if meta.get("path") and recording_stem(meta["path"]) == stem:
+            return tuple(meta["freq_range"])
+    audio = find_audio_for(csv_path)
+    if audio is not None:
+        return (0.0, audio_info(audio).samplerate / 2)
+    if spectrograms:
+        return tuple(spectrograms[0]["freq_range"])
+    return DEFAULT_FREQ_RANGE

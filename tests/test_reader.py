@@ -1,0 +1,192 @@
+"""The npe2 reader, on the real recordings, in a napari viewer (run under Xvfb)."""
+
+from __future__ import annotations
+
+import shutil
+
+import h5py
+import numpy as np
+import pytest
+from napari.layers import Image, Points, Shapes
+
+from napari_deepss._napari import _reader
+from napari_deepss._napari._reader import DEFAULT_FREQ_RANGE, get_reader
+from napari_deepss.annotations import annotations_path_for, read_annotations
+from napari_deepss.audio import audio_info
+from napari_deepss.errors import FileFormatError
+
+PLUGIN = "napari-deepss"
+
+
+def _n_rows(csv_path) -> int:
+    return int((~read_annotations(csv_path).is_placeholder).sum())
+
+
+def _copy_recording(wav, folder, with_annotations=True):
+    folder.mkdir(exist_ok=True)
+    shutil.copy(wav, folder)
+    if with_annotations:
+        shutil.copy(annotations_path_for(wav), folder)
+    return folder / wav.name
+
+
+@pytest.mark.parametrize(("which", "shape_type"), [("bird_wav", "rectangle"), ("fly_wav", "line")])
+def test_recording_opens_as_spectrogram_with_its_annotations(which, shape_type, request, make_napari_viewer):
+    wav = request.getfixturevalue(which)
+    viewer = make_napari_viewer()
+    image, shapes = viewer.open(wav, plugin=PLUGIN)
+    info = audio_info(wav)
+
+    assert isinstance(image, Image)
+    assert image.metadata["deepss_kind"] == "spectrogram"
+    assert str(image.metadata["path"]) == str(wav)
+    assert image.metadata["samplerate"] == info.samplerate
+    assert image.metadata["n_channels"] == 1
+    (f0, t0), (f1, t1) = image.extent.data * image.scale + image.translate  # Hz and seconds
+    assert abs(t0) < 0.01 and abs(t1 - info.duration_seconds) < 0.01
+    fmin, fmax = image.metadata["freq_range"]
+    assert (fmin, fmax) == (0.0, info.samplerate / 2)
+    assert f0 <= fmin and f1 >= fmax - image.scale[0]
+
+    assert isinstance(shapes, Shapes)
+    csv_path = annotations_path_for(wav)
+    assert len(shapes.data) == _n_rows(csv_path)
+    assert set(shapes.shape_type) == {shape_type}
+    assert np.array_equal(shapes.scale, [1, 1]) and np.array_equal(shapes.translate, [0, 0])
+    assert np.array_equal(shapes.affine.affine_matrix, image.affine.affine_matrix)  # one display transform
+    vertices = np.concatenate(shapes.data)
+    assert (vertices[:, 0].min(), vertices[:, 0].max()) == (fmin, fmax)
+    assert list(shapes.features["name"]) == [n for n, p in zip(read_annotations(csv_path).names, read_annotations(csv_path).is_placeholder) if not p]
+    assert shapes.metadata["path"] == str(csv_path)
+    assert shapes.name == f"{wav.stem}_annotations"
+
+
+def test_recording_without_annotations_opens_alone(tmp_path, fly_wav, make_napari_viewer):
+    wav = _copy_recording(fly_wav, tmp_path / "rec", with_annotations=False)
+    layers = make_napari_viewer().open(wav, plugin=PLUGIN)
+    assert [type(layer) for layer in layers] == [Image]
+
+
+def test_reader_installs_the_viewer_hooks(monkeypatch, fly_wav, make_napari_viewer):
+    calls = []
+    monkeypatch.setattr(_reader, "install_viewer_hooks", calls.append)
+    viewer = make_napari_viewer()
+    viewer.open(annotations_path_for(fly_wav), plugin=PLUGIN)
+    assert calls == [viewer]
+
+
+def test_annotations_csv_takes_the_frequency_range_of_its_recording(tmp_path, bird_wav, make_napari_viewer):
+    viewer = make_napari_viewer()
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(annotations_path_for(bird_wav), alone)
+    (shapes,) = viewer.open(alone / annotations_path_for(bird_wav).name, plugin=PLUGIN)
+    assert shapes.metadata["freq_range"] == DEFAULT_FREQ_RANGE
+    assert len(shapes.data) == _n_rows(annotations_path_for(bird_wav))
+
+    beside = _copy_recording(bird_wav, tmp_path / "beside")
+    (shapes,) = viewer.open(annotations_path_for(beside), plugin=PLUGIN)
+    assert shapes.metadata["freq_range"] == (0.0, audio_info(bird_wav).samplerate / 2)
+
+
+def test_annotations_csv_follows_the_open_spectrogram_of_its_recording(tmp_path, bird_wav, make_napari_viewer, monkeypatch):
+    viewer = make_napari_viewer()
+    wav = _copy_recording(bird_wav, tmp_path / "audio", with_annotations=False)
+    (image,) = viewer.open(wav, plugin=PLUGIN)
+    image.metadata["freq_range"] = (500.0, 8000.0)  # as if the user had cropped the spectrogram
+    (tmp_path / "notes").mkdir()
+    csv_path = shutil.copy(annotations_path_for(bird_wav), tmp_path / "notes")
+    (shapes,) = viewer.open(csv_path, plugin=PLUGIN)
+    assert shapes.metadata["freq_range"] == (500.0, 8000.0)
+
+
+def test_edit_and_save_round_trip(tmp_path, bird_wav, make_napari_viewer):
+    wav = _copy_recording(bird_wav, tmp_path / "rec")
+    csv_path = annotations_path_for(wav)
+    original = read_annotations(csv_path)
+    viewer = make_napari_viewer()
+    _, shapes = viewer.open(wav, plugin=PLUGIN)
+
+    moved = shapes.data
+    moved[1] = moved[1] + np.array([0.0, 0.5], dtype=np.float32)  # move the second syllable by 0.5 s
+    shapes.data = moved
+    shapes.feature_defaults["name"] = "syll_8"
+    shapes.add_rectangles(np.array([[0.0, 0.125], [16000.0, 0.25]]))
+    viewer.layers.selection = {shapes}
+    saved = viewer.layers.save(str(csv_path), selected=True, plugin=PLUGIN)
+    assert saved == [str(csv_path)]
+
+    back = read_annotations(csv_path)
+    n = len(original)
+    assert back.names[:n] == original.names and back.names[n:] == ["syll_8"]
+    expected_start = original.start_seconds.copy()
+    expected_start[1] = float(shapes.data[1][:, 1].min())
+    assert np.array_equal(back.start_seconds[:n], expected_start)
+    assert back.start_seconds[1] == pytest.approx(original.start_seconds[1] + 0.5, abs=1e-5)
+    assert (back.start_seconds[n], back.stop_seconds[n]) == (0.125, 0.25)
+    assert np.array_equal(back.stop_seconds[[0, *range(2, n)]], original.stop_seconds[[0, *range(2, n)]])
+
+
+def test_non_deepss_csv_and_npz_open_with_napari_own_reader(tmp_path, make_napari_viewer):
+    viewer = make_napari_viewer()
+    points_csv = tmp_path / "points.csv"
+    viewer.add_points(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    viewer.layers.save(str(points_csv), plugin="napari")
+    image_npz = tmp_path / "image.npz"
+    np.savez(image_npz, image=np.arange(12.0).reshape(3, 4))
+    assert get_reader(str(points_csv)) is None
+    assert get_reader(str(image_npz)) is None
+
+    viewer.layers.clear()
+    (points,) = viewer.open(points_csv)
+    assert isinstance(points, Points) and len(points.data) == 2
+    (image,) = viewer.open(image_npz)
+    assert isinstance(image, Image) and image.data.shape == (3, 4)
+
+
+def test_reader_declines_what_is_not_deepss(tmp_path, bird_wav, fly_wav):
+    not_deepss_h5 = tmp_path / "volume.h5"
+    with h5py.File(not_deepss_h5, "w") as f:
+        f["volume"] = np.zeros((2, 2, 2))
+    deepss_npz = tmp_path / "rec.npz"
+    np.savez(deepss_npz, data=np.zeros((100, 1)), samplerate=1000.0)
+    plain_text = tmp_path / "table.csv"
+    plain_text.write_text("a,b\n1,2\n")
+
+    assert get_reader(str(not_deepss_h5)) is None
+    assert get_reader(str(plain_text)) is None
+    assert get_reader(str(tmp_path / "photo.png")) is None
+    assert get_reader(str(deepss_npz)) is not None
+    assert get_reader([str(bird_wav), str(fly_wav)]) is not None
+    assert get_reader([str(bird_wav), str(annotations_path_for(bird_wav))]) is None
+    assert get_reader([str(bird_wav), str(plain_text)]) is None
+
+
+def test_two_recordings_open_together(bird_dir):
+    wavs = [str(bird_dir / "bird0_001.wav"), str(bird_dir / "bird0_002.wav")]
+    layers = get_reader(wavs)(wavs)
+    assert [layer_type for _, _, layer_type in layers] == ["image", "shapes", "image", "shapes"]
+
+
+def test_errors_in_deepss_files_name_the_file(tmp_path):
+    broken_wav = tmp_path / "broken.wav"
+    broken_wav.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt " + b"\x00" * 7)
+    bad_csv = tmp_path / "rec_annotations.csv"
+    bad_csv.write_text("name,start_seconds,stop_seconds\nsyll_0,2.0,1.0\n")
+    for path, problem in [(broken_wav, "cannot read audio"), (bad_csv, "before start_seconds")]:
+        reader = get_reader(str(path))
+        with pytest.raises(FileFormatError, match=problem) as err:
+            reader(str(path))
+        assert err.value.path == str(path)
+
+
+def test_reading_without_a_viewer_installs_no_hooks(fly_wav, monkeypatch):
+    import napari
+
+    calls = []
+    monkeypatch.setattr(napari, "current_viewer", lambda: None)
+    monkeypatch.setattr(_reader, "install_viewer_hooks", calls.append)
+    csv_path = str(annotations_path_for(fly_wav))
+    layers = get_reader(csv_path)(csv_path)
+    assert [layer_type for _, _, layer_type in layers] == ["shapes"]
+    assert calls == []
