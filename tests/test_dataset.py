@@ -154,8 +154,8 @@ def test_gaps_are_cut_at_both_onsets_and_offsets(bird_folder):
     )
     names = read_attrs(bird_folder.with_name("gap0.0.npy"))["class_names"]
     a, b = names.index(name_a), names.index(name_b)
-    assert np.all(y_plain[on_a:off_a, a] == 1) and np.all(y_plain[on_b:off_b, b] == 1)
-    assert np.all(y_plain[off_a:on_b, 0] == 1)
+    assert np.all(y_plain[on_a : off_a + 1, a] == 1) and np.all(y_plain[on_b : off_b + 1, b] == 1)  # stop included
+    assert np.all(y_plain[off_a + 1 : on_b, 0] == 1) and y_plain[on_a - 1, 0] == 1 and y_plain[off_b + 1, 0] == 1
     y = y_gaps
     # zeros of the gap's width around A's offset and B's onset; A and B intact further in
     assert np.all(y[off_a - half : off_a + half, a] == 0)

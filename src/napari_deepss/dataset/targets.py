@@ -2,11 +2,13 @@
 
 Column 0 is ``noise``; the other columns are song types in sorted order.
 
-- Segments are 1 on the samples ``[round(start*fs), round(stop*fs))``.
+- Segments are 1 on the samples ``round(start*fs)..round(stop*fs)``, both
+  included (the convention of DeepSS and of :mod:`napari_deepss.postprocess`,
+  which turns such targets back into the same times).
 - Events are Gaussians with peak 1 at ``round(time*fs)`` and a standard
   deviation of ``event_std_seconds`` (cut at 4 standard deviations).
 - With ``gap_seconds > 0`` every segment column is set to 0 in a window of that
-  width centred on each segment onset *and* offset (DeepSS cut only onsets), so
+  width centred on each segment onset *and* offset sample (DeepSS cut only onsets), so
   that adjacent syllables stay apart.
 - Song columns summing above 1 are scaled to sum 1; ``noise = 1 - sum(song)``.
 
@@ -48,8 +50,8 @@ class FileTargets:
     """The annotations of one recording in samples at the dataset rate."""
 
     events: tuple[np.ndarray, ...]  # per song column: sorted event samples (empty for segment types)
-    segments: tuple[np.ndarray, ...]  # per song column: [n, 2] onset/offset samples (empty for event types)
-    boundaries: np.ndarray  # sorted onsets and offsets of all segments
+    segments: tuple[np.ndarray, ...]  # per song column: [n, 2] first and one-past-last sample (empty for event types)
+    boundaries: np.ndarray  # sorted onset and offset (last) samples of all segments
     is_segment: np.ndarray  # per song column
     gaussian: np.ndarray  # event kernel, peak 1 in the middle
     gap_samples: int
@@ -72,8 +74,8 @@ class FileTargets:
                 segment_cols.append(no_segments)
             else:
                 event_cols.append(no_events)
-                segment_cols.append(_to_samples(segments.get(name, np.zeros((0, 2))), samplerate).reshape(-1, 2))
-        all_segments = np.concatenate(segment_cols) if segment_cols else no_segments
+                segment_cols.append(_to_samples(segments.get(name, np.zeros((0, 2))), samplerate).reshape(-1, 2) + (0, 1))
+        all_segments = np.concatenate(segment_cols) - (0, 1) if segment_cols else no_segments
         return cls(
             events=tuple(event_cols),
             segments=tuple(segment_cols),
