@@ -103,6 +103,16 @@ def test_channel_column_is_kept(tmp_path):
     assert path.read_text() == "name,start_seconds,stop_seconds,channel\na,1.0,2.0,0\na,3.0,4.0,1\nb,nan,nan,\n"
 
 
+def test_windows_line_ends_and_quoted_names_round_trip(tmp_path):
+    path = tmp_path / "r_annotations.csv"
+    path.write_bytes(b'name,start_seconds,stop_seconds\r\n"trill, fast",0.25,0.5\r\n')
+    table = read_annotations(path)
+    assert table.names == ["trill, fast"]
+    write_annotations(table, path)
+    assert read_annotations(path).names == ["trill, fast"]
+    assert _csv_rows(path) == [("trill, fast", 0.25, 0.5)]
+
+
 def test_events_and_segments_by_type_in_file_order(tmp_path):
     path = _write(
         tmp_path / "r_annotations.csv",
