@@ -19,6 +19,7 @@ from napari_deepss.dataset import (
     make_dataset,
     open_split,
     read_attrs,
+    split_pieces,
 )
 from napari_deepss.errors import FileFormatError
 
@@ -45,18 +46,14 @@ def fly_folder(fly_dir, fly_wav, tmp_path) -> Path:
 
 
 def recording_arrays(store: Path, name: str, key: str) -> np.ndarray:
-    """``key`` (``x``, ``y``...) of one recording, put back together from its pieces in the splits.
-
-    Relies on the documented order: recordings sorted by name within a split, pieces in time order.
-    """
+    """``key`` (``x``, ``y``...) of one recording, put back together from its pieces in the splits."""
     attrs = read_attrs(store)
-    splits = attrs["data_splits"]
     pieces = []
-    for split, ranges in splits[name].items():
-        array = open_split(store, split)[key]
-        offset = sum(b - a for other in sorted(splits) if other < name for a, b in splits[other].get(split, []))
-        for start, stop in ranges:
-            pieces.append((start, np.asarray(array[offset : offset + stop - start], dtype=np.float32)))
+    for split in attrs["data_splits"][name]:
+        array, offset = open_split(store, split)[key], 0
+        for recording, start, stop in split_pieces(attrs, split):
+            if recording == name:
+                pieces.append((start, np.asarray(array[offset : offset + stop - start], dtype=np.float32)))
             offset += stop - start
     return np.concatenate([piece for _, piece in sorted(pieces, key=lambda p: p[0])])
 
@@ -344,3 +341,20 @@ def test_a_folder_without_annotated_recordings_is_an_error(tmp_path, fly_wav):
 def test_invalid_options_are_clear_errors(fly_folder, options):
     with pytest.raises(ValueError, match="train|val|test|gap"):
         make_dataset(fly_folder, **options)
+
+
+def test_pieces_are_written_in_the_documented_order(fly_dir, fly_wav, tmp_path):
+    folder = tmp_path / "recs"
+    folder.mkdir()
+    csv = fly_dir / f"{fly_wav.stem}_annotations.csv"
+    for stem in ("rec", "rec-1"):  # path order ("rec-1.wav" < "rec.wav") differs from name order
+        shutil.copy(fly_wav, folder / f"{stem}.wav")
+        shutil.copy(csv, folder / f"{stem}_annotations.csv")
+    audio, _ = load_audio(fly_wav)
+    audio[:, 0] = np.linspace(-1, 1, len(audio))  # tell the two apart
+    (folder / "rec-1.wav").unlink()
+    save_wav(folder / "rec-1.wav", audio, 2500)
+    store = make_dataset(folder, seed=1).store_folder
+    for stem in ("rec", "rec-1"):
+        expected, _ = load_audio(folder / f"{stem}.wav")
+        np.testing.assert_array_equal(recording_arrays(store, stem, "x"), expected.astype(np.float16))

@@ -2,7 +2,7 @@
 
 from .build import DatasetCancelled, DatasetSummary, Progress, default_store_folder, iter_make_dataset, make_dataset
 from .options import DatasetOptions
-from .store import dataset_splits, is_dataset_folder, open_split, read_attrs
+from .store import dataset_splits, is_dataset_folder, open_split, read_attrs, split_pieces
 
 __all__ = [
     "DatasetCancelled",
@@ -16,4 +16,5 @@ __all__ = [
     "make_dataset",
     "open_split",
     "read_attrs",
+    "split_pieces",
 ]

@@ -46,7 +46,7 @@ def find_sources(data_folder: Path) -> Sources:
     if not data_folder.is_dir():
         raise FileFormatError(data_folder, "the data folder does not exist")
     audio = sorted(p for p in data_folder.iterdir() if p.is_file() and is_audio_path(p) and not p.name.startswith("."))
-    paired = [p for p in audio if annotations_path_for(p).is_file()]
+    paired = sorted((p for p in audio if annotations_path_for(p).is_file()), key=recording_stem)  # the order of writing
     skipped = [p.name for p in audio if p not in paired]
     if skipped:
         warnings.warn(f"{data_folder}: skipping {len(skipped)} recording(s) without annotations: {', '.join(skipped)}", stacklevel=3)

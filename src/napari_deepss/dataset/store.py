@@ -58,6 +58,19 @@ def open_split(store_folder: str | os.PathLike, split: str) -> dict[str, np.ndar
     return {path.stem: np.load(path, mmap_mode="r") for path in sorted(folder.glob("*.npy"))}
 
 
+def split_pieces(attrs: dict, split: str) -> list[tuple[str, int, int]]:
+    """``(recording, start, stop)`` of each piece of ``split``, in the order of the split's samples.
+
+    Recordings follow each other in sorted order of name, pieces of one
+    recording in time order; ``start``/``stop`` are samples of the recording.
+    """
+    return [
+        (name, int(start), int(stop))
+        for name in sorted(attrs["data_splits"])
+        for start, stop in sorted(attrs["data_splits"][name].get(split, []))
+    ]
+
+
 def create_split_arrays(folder: Path, split: str, n_samples: int, shapes: dict[str, int]) -> dict[str, np.memmap]:
     """Memory-mapped arrays ``name -> [n_samples, columns]`` in ``folder/split``."""
     (folder / split).mkdir()
