@@ -17,6 +17,7 @@ _LAZY_API = {
     "make_dataset": "dataset",
     "train": "training",
     "load_model": "training",
+    "predict": "prediction",
     "TrainConfig": "config",
 }
 

@@ -26,22 +26,40 @@ Rules (DeepSS's, made exact at block edges):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 
 NOISE = "noise"
 
 
+def _option(default: float, label: str, help: str, **limits) -> float:
+    return field(default=default, metadata={"label": label, "help": help, **limits})
+
+
 @dataclass(frozen=True)
 class PostprocessOptions:
-    """Thresholds (0-1) and durations (seconds) of the post-processing; DeepSS defaults."""
+    """Thresholds (0-1) and durations (seconds) of the post-processing; DeepSS defaults.
 
-    event_thres: float = 0.5
-    event_dist: float = 0.01
-    segment_thres: float = 0.5
-    segment_fillgap: float = 0.0
-    segment_minlen: float = 0.0
+    Each field's metadata (``label``, ``help``, ``max``) feeds the ``dss predict``
+    flags and the Predict widget.
+    """
+
+    event_thres: float = _option(0.5, "Event threshold", "An event is a peak of its class probability reaching "
+                                 "this value (0-1).", max=1.0)
+    event_dist: float = _option(0.01, "Min. event distance (s)", "Of two event peaks closer than this (seconds), "
+                                "only the higher is kept.", max=3600.0)
+    segment_thres: float = _option(0.5, "Segment threshold", "A sample is song when the summed probability of "
+                                   "the segment types exceeds this value (0-1).", max=1.0)
+    segment_fillgap: float = _option(0.0, "Fill gaps shorter than (s)", "Join song segments separated by a gap "
+                                     "shorter than this (seconds; 0: no filling).", max=3600.0)
+    segment_minlen: float = _option(0.0, "Drop segments shorter than (s)", "Remove song segments shorter than "
+                                    "this (seconds; 0: keep all).", max=3600.0)
+
+    @classmethod
+    def fields(cls) -> tuple[dataclasses.Field, ...]:
+        return dataclasses.fields(cls)
 
     def __post_init__(self):
         for name in ("event_thres", "segment_thres"):

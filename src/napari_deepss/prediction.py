@@ -1,0 +1,237 @@
+"""Predict song with a trained network: class probabilities, events and segments.
+
+``predict(audio, model)`` runs the network over the recording in chunks of
+``nb_hist`` samples laid out as in training: successive chunks overlap by
+twice the model's ``data_padding`` and each sample's probabilities come from a
+chunk in which it lies at least that far from the chunk edges (or from the
+recording's own edge). Chunks are predicted a batch at a time and their
+probabilities streamed into the post-processing (:mod:`.postprocess`), so
+memory stays bounded for recordings of hours: besides the float32 audio, only
+one batch of probabilities exists at a time. The whole probability trace is
+kept only on request, as float32 in memory or in an ``.npy`` memory map on disk
+(``keep_probabilities``).
+
+Audio at another rate than the network's (``samplerate_x_Hz``) is resampled
+(polyphase filter) first. Times are seconds from the start of the recording
+and never lie outside it. Importing this module does not import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from .annotations import Annotations
+from .atomic import atomic_path
+from .audio import load_audio
+from .chunks import chunk_starts
+from .errors import FileFormatError
+from .postprocess import NOISE, Postprocessor, PostprocessOptions
+
+DEFAULT_BATCH_SIZE = 32
+ProgressCallback = Callable[[int, int], None]  # (samples done, samples in all)
+
+
+class PredictionCancelled(Exception):
+    """Raised by :func:`predict` when its stop flag was set."""
+
+
+@dataclass
+class Prediction:
+    """What :func:`predict` found in one recording."""
+
+    events: dict[str, np.ndarray]  # name -> times (s)
+    segments: dict[str, np.ndarray]  # name -> [n, 2] onsets, offsets (s)
+    class_names: list[str]
+    class_types: list[str]
+    samplerate: float  # rate of the probabilities (the network's)
+    duration_seconds: float  # of the recording
+    probabilities: np.ndarray | None = None  # [samples, classes] float32 when kept
+
+    def annotations(self) -> Annotations:
+        """The detections as an annotation table in time order; song types without detections get placeholders."""
+        names, starts, stops = [], [], []
+        for name, times in self.events.items():
+            names += [name] * len(times)
+            starts.append(times)
+            stops.append(times)
+        for name, times in self.segments.items():
+            names += [name] * len(times)
+            starts.append(times[:, 0])
+            stops.append(times[:, 1])
+        start = np.concatenate(starts) if starts else np.zeros(0)
+        stop = np.concatenate(stops) if stops else np.zeros(0)
+        order = np.argsort(start, kind="stable")
+        song_types = {n: t for n, t in zip(self.class_names, self.class_types) if n != NOISE}
+        return Annotations.from_rows([names[i] for i in order], start[order], stop[order], song_types=song_types)
+
+
+def predict(
+    audio,
+    model,
+    *,
+    samplerate: float | None = None,
+    params: dict | None = None,
+    options: PostprocessOptions | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    keep_probabilities: bool | str | os.PathLike = False,
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> Prediction:
+    """Probabilities, events and segments of one recording.
+
+    ``audio``: a recording's path, or samples [n] / [n, channels] with their
+    ``samplerate``. ``model``: the prefix (or ``_model.h5``/``_params.yaml``
+    path) of a trained network, or a Keras model with its ``params`` dict.
+    ``keep_probabilities``: ``True`` returns them as a float32 array; a path
+    (``.npy``) writes them there and returns a read-only memory map of it.
+    ``progress(done, total)`` is called after each batch; setting ``stop``
+    raises :class:`PredictionCancelled` after the current batch.
+    """
+    model, params = _model_and_params(model, params)
+    source = audio if isinstance(audio, (str, os.PathLike)) else "audio"
+    x, rate = _samples(audio, samplerate)
+    expected = int(params.get("nb_channels", x.shape[1]))
+    if x.shape[1] != expected:
+        raise FileFormatError(source, f"has {x.shape[1]} channel(s), but the network was trained on {expected}")
+    duration = len(x) / rate
+    model_rate = float(params.get("samplerate_x_Hz") or rate)
+    x = resample(x, rate, model_rate)
+    class_names, class_types = list(params["class_names"]), list(params["class_types"])
+    layout = ChunkLayout.for_model(model, params, len(x))
+    post = Postprocessor(class_names, class_types, model_rate, options)
+    with contextlib.ExitStack() as files:
+        store = _probability_store(keep_probabilities, len(x), len(class_names), files)
+        for start, probabilities in layout.predict(model, x, batch_size):
+            post.add(probabilities)
+            if store is not None:
+                store[start:start + len(probabilities)] = probabilities
+            if progress is not None:
+                progress(start + len(probabilities), len(x))
+            if stop is not None and stop.is_set():
+                raise PredictionCancelled(f"prediction of {source} was stopped")
+        on_disk = isinstance(store, np.memmap)
+        if on_disk:
+            store.flush()
+    if on_disk:  # renamed to its final path now: reopen read-only
+        store = np.load(keep_probabilities, mmap_mode="r")
+    events, segments = post.finish()
+    return Prediction(
+        events={n: np.clip(t, 0.0, duration) for n, t in events.items()},
+        segments={n: np.clip(t, 0.0, duration) for n, t in segments.items()},
+        class_names=class_names,
+        class_types=class_types,
+        samplerate=model_rate,
+        duration_seconds=duration,
+        probabilities=store,
+    )
+
+
+def _model_and_params(model, params: dict | None):
+    if isinstance(model, (str, os.PathLike)):
+        from .training import load_model
+
+        return load_model(model)
+    if params is None:
+        raise ValueError("a Keras model needs its params (the dict of its _params.yaml)")
+    return model, params
+
+
+def _samples(audio, samplerate: float | None) -> tuple[np.ndarray, float]:
+    if isinstance(audio, (str, os.PathLike)):
+        return load_audio(audio)
+    if samplerate is None or not samplerate > 0:
+        raise ValueError("samples need their samplerate (a positive number in Hz)")
+    x = np.asarray(audio, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, np.newaxis]
+    if x.ndim != 2 or len(x) == 0:
+        raise ValueError(f"samples must be [samples, channels] and not empty, got shape {x.shape}")
+    return x, float(samplerate)
+
+
+def resample(x: np.ndarray, rate: float, new_rate: float) -> np.ndarray:
+    """``x`` [n, channels] at ``new_rate`` (polyphase, anti-aliased); unchanged when the rates agree."""
+    if math.isclose(rate, new_rate, rel_tol=1e-9):
+        return x
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(new_rate / rate).limit_denominator(1000)
+    return resample_poly(x, ratio.numerator, ratio.denominator, axis=0).astype(np.float32, copy=False)
+
+
+@dataclass(frozen=True)
+class ChunkLayout:
+    """Where the chunks of a recording start and which of their samples are kept.
+
+    The padding is rounded up to a multiple of the network's downsampling
+    factor, so that every chunk starts on the frame grid of the STFT frontend.
+    """
+
+    nb_hist: int
+    padding: int
+    n_samples: int
+
+    @classmethod
+    def for_model(cls, model, params: dict, n_samples: int) -> ChunkLayout:
+        nb_hist = int(model.input_shape[1])
+        factor = 2 ** int(params.get("nb_pre_conv", 0) or 0)
+        padding = -(-int(params.get("data_padding", 0) or 0) // factor) * factor
+        if nb_hist - 2 * padding <= 0:
+            raise ValueError(f"the network's chunks ({nb_hist} samples) are not longer than twice its "
+                             f"boundary padding ({padding})")
+        return cls(nb_hist, padding, n_samples)
+
+    @property
+    def starts(self) -> np.ndarray:
+        return chunk_starts(self.n_samples, self.nb_hist, self.nb_hist - 2 * self.padding)
+
+    def kept(self, start: int, covered: int) -> tuple[int, int]:
+        """``[a, b)`` within the chunk at ``start`` to keep, given that samples before ``covered`` are done."""
+        a = 0 if start == 0 else self.padding
+        b = self.nb_hist if start + self.nb_hist >= self.n_samples else self.nb_hist - self.padding
+        return max(a, covered - start), min(b, self.n_samples - start)
+
+    def predict(self, model, x: np.ndarray, batch_size: int):
+        """Yield ``(first sample, probabilities [samples, classes] float32)`` per batch of chunks, in order.
+
+        The blocks follow each other without gap or overlap and cover ``x`` once.
+        """
+        starts = self.starts
+        offsets = np.arange(self.nb_hist)
+        covered = 0
+        for first in range(0, len(starts), batch_size):
+            batch_starts = starts[first:first + batch_size]
+            index = batch_starts[:, np.newaxis] + offsets
+            chunks = x[np.minimum(index, len(x) - 1)]
+            chunks[index >= len(x)] = 0  # a recording shorter than a chunk: zeros after its end
+            probabilities = np.asarray(model.predict_on_batch(chunks), dtype=np.float32)
+            block_start, kept = covered, []
+            for row, start in enumerate(batch_starts):
+                a, b = self.kept(int(start), covered)
+                if b > a:
+                    kept.append(probabilities[row, a:b])
+                    covered = int(start) + b
+            if kept:
+                yield block_start, np.concatenate(kept)
+
+
+def _probability_store(keep, n_samples: int, n_classes: int, files: contextlib.ExitStack):
+    """Where the probabilities go: nowhere, a float32 array, or an ``.npy`` memory map written atomically."""
+    if keep is False or keep is None:
+        return None
+    if keep is True:
+        return np.empty((n_samples, n_classes), dtype=np.float32)
+    path = Path(keep)
+    if path.suffix != ".npy":
+        raise FileFormatError(path, "probabilities are written as .npy: give a path ending in .npy")
+    tmp = files.enter_context(atomic_path(path))
+    return np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n_samples, n_classes))

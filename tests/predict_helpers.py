@@ -1,0 +1,67 @@
+"""Networks for the prediction tests: a tiny one trained on a real fly slice, and hand-set ones with known output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile
+
+from napari_deepss.annotations import Annotations, annotations_path_for, read_annotations, write_annotations
+
+FLY_SECONDS = 12.0
+
+
+def fly_slice(fly_wav: Path, folder: Path, seconds: float = FLY_SECONDS) -> Path:
+    """The first ``seconds`` of the fly recording and its pulses, copied into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    samples, rate = soundfile.read(fly_wav, dtype="float32")
+    wav = folder / "fly.wav"
+    soundfile.write(wav, samples[: int(seconds * rate)], rate)
+    table = read_annotations(annotations_path_for(fly_wav))
+    keep = table.start_seconds < seconds
+    write_annotations(
+        Annotations([n for n, k in zip(table.names, keep) if k], table.start_seconds[keep], table.stop_seconds[keep]),
+        annotations_path_for(wav),
+    )
+    return wav
+
+
+def train_tiny_fly_network(fly_wav: Path, folder: Path) -> tuple[str, Path]:
+    """Train a tiny TCN for two epochs on a 12 s fly slice; returns ``(model prefix, wav of the slice)``.
+
+    Kernel 3 with dilations 1 and 2 sees 3 samples to each side, exactly its
+    ``data_padding``, so chunked prediction must equal one pass over the signal.
+    """
+    from napari_deepss import make_dataset, train
+
+    wav = fly_slice(fly_wav, folder / "data")
+    make_dataset(wav.parent, folder / "fly.npy")
+    result = train(data_dir=str(folder / "fly.npy"), save_dir=str(folder / "fly.res"), nb_hist=256, nb_filters=8,
+                   kernel_size=3, nb_conv=1, dilations=[1, 2], nb_epoch=2, batch_size=8, verbose=0, seed=1)
+    return str(result.model_path).removesuffix("_model.h5"), wav
+
+
+def amplitude_network(nb_hist: int = 64, rate: float = 1000.0, data_padding: int = 8):
+    """A network whose class probabilities follow the input amplitude, sample by sample.
+
+    Channel 0 drives the event class ``pulse`` and channel 1 the segment class
+    ``syll`` (logit 20 * amplitude - 10: probability 0.5 at amplitude 0.5).
+    Returns ``(model, params)``.
+    """
+    import keras
+
+    inputs = keras.Input((nb_hist, 2))
+    logits = keras.layers.Conv1D(3, 1, name="amplitude_to_logits")(inputs)
+    model = keras.Model(inputs, keras.layers.Softmax()(logits))
+    kernel = np.array([[[0.0, 20.0, 0.0], [0.0, 0.0, 20.0]]], dtype=np.float32)
+    model.get_layer("amplitude_to_logits").set_weights([kernel, np.array([0.0, -10.0, -10.0], dtype=np.float32)])
+    params = {
+        "class_names": ["noise", "pulse", "syll"],
+        "class_types": ["segment", "event", "segment"],
+        "samplerate_x_Hz": rate,
+        "nb_hist": nb_hist,
+        "data_padding": data_padding,
+        "nb_channels": 2,
+    }
+    return model, params
