@@ -1,0 +1,124 @@
+"""npe2 reader for DeepSS dataset folders: check a dataset by eye.
+
+Opening ``<name>.npy`` shows its train split; ``<name>.npy/val`` or
+``<name>.npy/test`` shows that split. A split is shown as three layers:
+
+- the split's audio ``x`` as a spectrogram (memory-mapped and computed lazily,
+  so a split of several GB is not read until napari draws it);
+- its targets ``y`` turned back into annotations, one box per segment and one
+  line per event peak, coloured per song type like annotation layers. They
+  come from the same post-processing as predictions (thresholds 0.5, peaks
+  of events), read block by block from the memory map: this is what a network
+  that learnt the targets perfectly would annotate, so cut gaps, merged
+  syllables or shifted events show up where the biologist knows the song;
+- a line at the start of every recording piece, labelled with the recording
+  and the time in it, because a split joins pieces of several recordings.
+
+Per-class probability images were not chosen: a strip per class over hours
+of samples would have to be read whole, and boxes compare directly with the
+annotations the user drew.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..annotations import Annotations
+from ..dataset import dataset_splits, is_dataset_folder, open_split, read_attrs, split_pieces
+from ..dataset.splits import SPLIT_NAMES
+from ..postprocess import PostprocessOptions, Postprocessor
+from .annotation_layer import annotations_layer_data
+from .spectrogram_layer import install_viewer_hooks, spectrogram_layer_data
+
+PIECES_KIND = "dataset_pieces"
+BLOCK_SAMPLES = 2**20
+# every peak of an event target is an event (targets of close events keep separate peaks)
+TARGET_POSTPROCESSING = PostprocessOptions(event_dist=0.0)
+
+
+def get_dataset_reader(path):
+    """:func:`read_dataset` for a dataset folder or one of its split folders, else ``None``."""
+    if not isinstance(path, str | os.PathLike):
+        return None
+    return read_dataset if _dataset_and_split(Path(path)) is not None else None
+
+
+def read_dataset(path) -> list[tuple]:
+    """Layer-data tuples of one split: spectrogram, targets as annotations, recording pieces."""
+    import napari
+
+    store, split = _dataset_and_split(Path(path))
+    attrs = read_attrs(store)
+    arrays = open_split(store, split)
+    samplerate = float(attrs["samplerate_x_Hz"])
+    name = f"{store.stem} {split}"
+    image = spectrogram_layer_data(arrays["x"], samplerate, path=store, name=name)
+    image[1]["metadata"].update(dataset=str(store), split=split)
+    freq_range = image[1]["metadata"]["freq_range"]
+    targets = targets_as_annotations(arrays["y"], attrs["class_names"], attrs["class_types"], float(attrs["samplerate_y_Hz"]))
+    layers = [
+        image,
+        annotations_layer_data(targets, freq_range, name=f"{name} targets"),
+        pieces_layer_data(split_pieces(attrs, split), samplerate, freq_range, name=f"{name} recordings"),
+    ]
+    viewer = napari.current_viewer()
+    if viewer is not None:
+        install_viewer_hooks(viewer)
+    return layers
+
+
+def targets_as_annotations(y: np.ndarray, class_names, class_types, samplerate: float) -> Annotations:
+    """Events and segments of targets ``y`` [samples, classes], read block by block."""
+    processor = Postprocessor(class_names, class_types, samplerate, TARGET_POSTPROCESSING)
+    for start in range(0, len(y), BLOCK_SAMPLES):
+        processor.add(np.asarray(y[start : start + BLOCK_SAMPLES], dtype=np.float32))
+    events, segments = processor.finish()
+    names, starts, stops = [], [], []
+    for song_type, times in events.items():
+        names += [song_type] * len(times)
+        starts.append(times)
+        stops.append(times)
+    for song_type, intervals in segments.items():
+        names += [song_type] * len(intervals)
+        starts.append(intervals[:, 0])
+        stops.append(intervals[:, 1])
+    song_types = {n: t for n, t in zip(class_names[1:], class_types[1:])}
+    return Annotations.from_rows(names, np.concatenate([[], *starts]), np.concatenate([[], *stops]), song_types=song_types)
+
+
+def pieces_layer_data(pieces, samplerate: float, freq_range, *, name: str) -> tuple:
+    """Vertical lines where each recording piece starts in the split, labelled ``recording @ time``."""
+    lengths = np.array([stop - start for _, start, stop in pieces], dtype=np.float64)
+    onsets = np.concatenate([[0.0], np.cumsum(lengths)[:-1]]) / samplerate
+    fmin, fmax = freq_range
+    lines = [np.array([[fmin, t], [fmax, t]]) for t in onsets]
+    features = {
+        "recording": [recording for recording, _, _ in pieces],
+        "start_seconds": [start / samplerate for _, start, _ in pieces],
+    }
+    kwargs = {
+        "name": name,
+        "ndim": 2,
+        "shape_type": "line",
+        "features": features,
+        "edge_color": "white",
+        "edge_width": max(float(lengths.sum()) / samplerate, 1.0) / 1000,
+        "text": {"string": "{recording} @ {start_seconds:.2f} s", "anchor": "center", "size": 10, "color": "white"},
+        "axis_labels": ("frequency", "time"),
+        "units": ("Hz", "s"),
+        "metadata": {"deepss_kind": PIECES_KIND},
+    }
+    return lines, kwargs, "shapes"
+
+
+def _dataset_and_split(path: Path) -> tuple[Path, str] | None:
+    """``(dataset folder, split)`` for ``<name>.npy`` (its first split) or ``<name>.npy/<split>``."""
+    if is_dataset_folder(path):
+        splits = dataset_splits(path)
+        return (path, splits[0]) if splits else None
+    if path.name in SPLIT_NAMES and is_dataset_folder(path.parent) and path.name in dataset_splits(path.parent):
+        return path.parent, path.name
+    return None
