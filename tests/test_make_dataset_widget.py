@@ -24,8 +24,12 @@ def messages(monkeypatch):
 
 
 @pytest.fixture
-def widget(make_napari_viewer):
-    viewer = make_napari_viewer()
+def viewer(make_napari_viewer):
+    return make_napari_viewer()
+
+
+@pytest.fixture
+def widget(viewer):
     _, dock_widget = viewer.window.add_plugin_dock_widget("napari-deepss", "Make dataset")
     return dock_widget
 
@@ -83,6 +87,13 @@ def test_makes_a_dataset_in_a_worker(widget, fly_folder, qtbot, messages):
     assert "y_pulse" in open_split(store, "train")
     assert {split for splits in attrs["data_splits"].values() for split in splits} == {"train", "val"}
     assert np.isclose(len(open_split(store, "train")["x"]) / 150000, 0.75, atol=1e-4)
+
+
+def test_open_when_done_shows_the_train_split(widget, viewer, fly_folder, qtbot, messages):
+    widget.data_folder.value = fly_folder
+    widget.open_when_done.value = True
+    run_and_wait(widget, qtbot)
+    assert [layer.name for layer in viewer.layers] == ["fly train", "fly train targets", "fly train recordings"]
 
 
 def test_errors_are_notifications_and_the_button_comes_back(widget, fly_folder, qtbot, messages):

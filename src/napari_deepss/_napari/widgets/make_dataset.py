@@ -49,10 +49,12 @@ class MakeDatasetWidget(Container):
                                 tooltip="Dataset folder to write; its name must end in .npy (default: data folder + .npy).")
         overwrite = CheckBox(name="overwrite", label="Overwrite", value=False,
                              tooltip="Replace an existing store folder (otherwise it is kept and nothing is written).")
+        open_when_done = CheckBox(name="open_when_done", label="Open when done", value=False,
+                                  tooltip="Show the train split (audio and targets) in the viewer, to check the dataset.")
         self.run_button = PushButton(name="run_button", label="", text="Make dataset")
         self.cancel_button = PushButton(name="cancel_button", label="", text="Cancel", enabled=False)
         self.status = Label(name="status", label="", value="")
-        self.extend([data_folder, store_folder, overwrite, *map(option_widget, DatasetOptions.fields()),
+        self.extend([data_folder, store_folder, overwrite, *map(option_widget, DatasetOptions.fields()), open_when_done,
                      self.run_button, self.cancel_button, self.status])
         self._suggested_store: Path | None = None
         self._cancel = threading.Event()
@@ -112,6 +114,8 @@ class MakeDatasetWidget(Container):
     def _succeeded(self, summary) -> None:
         self.status.value = f"Done: {summary.store_folder}"
         show_info(f"Dataset written: {summary.describe()}")
+        if self.open_when_done.value and self.viewer is not None:
+            self.viewer.open(summary.store_folder, plugin="napari-deepss")
 
     def _failed(self, err: Exception) -> None:
         if isinstance(err, DatasetCancelled):
