@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
+from .spectrogram_layer import FIRST_VIEW_SECONDS
 
 LAYER_KIND = "annotations"
 
@@ -37,6 +38,8 @@ PALETTE = (
     "#eeff41",
 )
 FACE_ALPHA = 0.2
+# napari draws edges in data units (here seconds): about 1-2 screen pixels in the first view.
+EDGE_WIDTH_SECONDS = FIRST_VIEW_SECONDS / 500
 # Shapes whose kind is read from the vertices alone.
 _PATH_SHAPES = ("line", "path")
 
@@ -70,11 +73,10 @@ def _face_color(hex_color: str) -> list[float]:
     return [*rgb, FACE_ALPHA]
 
 
-def annotations_layer_data(annotations: Annotations, freq_range, *, name=None, path=None, edge_width=None):
+def annotations_layer_data(annotations: Annotations, freq_range, *, name=None, path=None):
     """A napari layer-data tuple ``(data, kwargs, "shapes")`` drawing the annotations.
 
     ``freq_range`` is ``(fmin, fmax)`` in Hz: the vertical extent of every shape.
-    ``edge_width`` (seconds) defaults to 1/1000 of the annotated time span.
     """
     fmin, fmax = (float(f) for f in freq_range)
     keep = ~annotations.is_placeholder
@@ -103,9 +105,6 @@ def annotations_layer_data(annotations: Annotations, freq_range, *, name=None, p
     )
     if annotations.channel is not None:
         features["channel"] = annotations.channel[keep]
-    if edge_width is None:
-        span = float(np.nanmax(stop) - np.nanmin(start)) if len(start) else 0.0
-        edge_width = max(span, 1.0) / 1000
     kwargs = {
         "name": name or "annotations",
         "ndim": 2,
@@ -115,8 +114,8 @@ def annotations_layer_data(annotations: Annotations, freq_range, *, name=None, p
         "edge_color_cycle": cycle,
         "face_color": "name",
         "face_color_cycle": [_face_color(c) for c in cycle],
-        "edge_width": edge_width,
-        "text": {"string": "{name}", "anchor": "upper_left", "size": 9, "color": "white"},
+        "edge_width": EDGE_WIDTH_SECONDS,
+        "text": {"string": "{name}", "anchor": "lower_left", "size": 9, "color": "white"},
         "axis_labels": ("frequency", "time"),
         "units": ("Hz", "s"),
         "metadata": {

@@ -1,0 +1,118 @@
+"""On screen, the annotation shapes sit exactly over the sounds they mark (run under Xvfb).
+
+A synthetic recording holds clicks and tones at known times, with matching
+annotations. One screenshot shows only the spectrogram, one only the shapes:
+the columns of the clicks' energy and of the tones' onsets and offsets must be
+those of the event lines and of the rectangles' left and right edges.
+
+``python tests/test_screenshot_alignment.py OUT.png`` (under ``xvfb-run -a``)
+saves the README's screenshot of a real Bengalese finch recording.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from napari_deepss.annotations import Annotations, annotations_path_for, write_annotations
+from napari_deepss.audio import save_wav
+
+PLUGIN = "napari-deepss"
+RATE = 8000
+DURATION = 2.0
+CLICKS = (0.3, 0.9, 1.7)
+TONES = ((0.45, 0.7), (1.1, 1.45))
+TONE_HZ = 1500.0
+MAX_OFFSET_PX = 2
+
+
+def _write_recording(folder: Path) -> Path:
+    rng = np.random.default_rng(0)
+    t = np.arange(int(DURATION * RATE)) / RATE
+    signal = 1e-4 * rng.standard_normal(len(t))
+    for start, stop in TONES:
+        on = (t >= start) & (t < stop)
+        signal[on] += 0.5 * np.sin(2 * np.pi * TONE_HZ * t[on])
+    for click in CLICKS:
+        signal[int(round(click * RATE))] = 1.0
+    wav = folder / "tones_and_clicks.wav"
+    save_wav(wav, signal[:, np.newaxis], RATE)
+    starts = [*CLICKS, *(a for a, _ in TONES)]
+    stops = [*CLICKS, *(b for _, b in TONES)]
+    write_annotations(Annotations(["click"] * len(CLICKS) + ["tone"] * len(TONES), starts, stops), annotations_path_for(wav))
+    return wav
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of each run of True."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(int), [0]])))
+    return [(a, b - 1) for a, b in zip(edges[::2], edges[1::2])]
+
+
+def _brightness(screenshot: np.ndarray) -> np.ndarray:
+    return screenshot[..., :3].astype(float).max(axis=-1)
+
+
+def _sound_columns(spectrogram_shot: np.ndarray) -> tuple[list[float], list[int], list[int]]:
+    """Click columns (broadband stripes), tone onset and offset columns (runs along the tone's row).
+
+    In dB even a tone's faded edges leave a faint broadband stripe; stripes at
+    a tone's edge are not counted as clicks.
+    """
+    light = _brightness(spectrogram_shot)
+    tone_row = light[np.argmax(light.mean(axis=1))]
+    tones = [(a, b) for a, b in _runs(tone_row > 0.5 * tone_row.max()) if b - a > 5]
+    tone_edges = np.array([edge for tone in tones for edge in tone])
+    column_mean = light.mean(axis=0)
+    stripes = [(a + b) / 2 for a, b in _runs(column_mean > 0.5 * column_mean.max())]
+    clicks = [c for c in stripes if np.min(np.abs(tone_edges - c), initial=np.inf) > MAX_OFFSET_PX]
+    return clicks, [a for a, _ in tones], [b for _, b in tones]
+
+
+def _edge_columns(shapes_shot: np.ndarray) -> list[float]:
+    """Centre columns of the drawn edges: columns lit over most of the shapes' height."""
+    lit_rows = (_brightness(shapes_shot) > 100).sum(axis=0)
+    return [(a + b) / 2 for a, b in _runs(lit_rows > 0.5 * lit_rows.max())]
+
+
+def _screenshot(viewer, visible_layer) -> np.ndarray:
+    for layer in viewer.layers:
+        layer.visible = layer is visible_layer
+    return viewer.screenshot(canvas_only=True, flash=False)
+
+
+def test_shapes_and_spectrogram_line_up_on_screen(tmp_path, make_napari_viewer):
+    viewer = make_napari_viewer(show=True)  # a hidden canvas renders black
+    image, shapes = viewer.open(_write_recording(tmp_path), plugin=PLUGIN)
+    shapes.text.visible = False
+    clicks, onsets, offsets = _sound_columns(_screenshot(viewer, image))
+    edges = _edge_columns(_screenshot(viewer, shapes))
+
+    assert (len(clicks), len(onsets), len(offsets)) == (len(CLICKS), len(TONES), len(TONES))
+    sounds = np.sort([*clicks, *onsets, *offsets])
+    assert len(edges) == len(sounds), f"edges at columns {edges}, sounds at {sounds.tolist()}"
+    assert np.max(np.abs(np.array(edges) - sounds)) <= MAX_OFFSET_PX, f"edges {edges} vs sounds {sounds.tolist()}"
+    # the first view shows the whole 2 s, so the marks are spread over the canvas
+    assert sounds[-1] - sounds[0] > 0.5 * viewer.screenshot(canvas_only=True, flash=False).shape[1]
+
+
+def save_readme_screenshot(out: Path, recording: Path) -> None:
+    """A window screenshot of ``recording`` with its annotations, as a small palette PNG."""
+    import napari
+    from PIL import Image
+
+    viewer = napari.Viewer()
+    viewer.window.resize(1100, 620)
+    viewer.open(recording, plugin=PLUGIN)
+    shot = viewer.screenshot(canvas_only=False, flash=False)
+    viewer.close()
+    Image.fromarray(shot[..., :3]).quantize(colors=128).save(out, optimize=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import BIRD_DIR
+
+    save_readme_screenshot(Path(sys.argv[1]), BIRD_DIR / "bird0_001.wav")
