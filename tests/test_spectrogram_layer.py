@@ -141,3 +141,25 @@ def test_channel_switch_by_function_and_key_keeps_the_view(make_napari_viewer, q
     assert layer.metadata["channel"] == 1 and peak_hz() == pytest.approx(3000, abs=geometry.freq_step)
     with pytest.raises(ValueError, match="channel 2"):
         sl.set_channel(layer, 2)
+
+
+def test_a_recording_opened_after_the_previous_was_closed_gets_its_own_view(make_napari_viewer, qtbot, bird_wav):
+    viewer = make_napari_viewer()
+    sl.install_viewer_hooks(viewer)
+    early = viewer.add_shapes(metadata={"deepss_kind": "annotations"})  # before any spectrogram: left alone
+    np.testing.assert_allclose(early.affine.affine_matrix, np.eye(3))
+    first = _add(viewer, _tones(30.0, [(1000, 0.5)]), RATE)
+    first_scale = sl.display_frequency_scale(viewer)
+    assert early.affine.affine_matrix[0, 0] == pytest.approx(first_scale)
+    viewer.layers.remove(first)
+    viewer.scene.camera.zoom /= 10
+
+    samples, rate = load_audio(bird_wav)  # 16 kHz wide instead of 5 kHz
+    second = _add(viewer, samples, rate)
+    qtbot.wait(50)
+    height = second.level_shapes[0][0] * second.scale[0] * sl.display_frequency_scale(viewer)
+    assert height == pytest.approx(sl.FIRST_VIEW_SECONDS * sl.FREQUENCY_ASPECT)  # the bird's range, not the first one's
+    assert early.affine.affine_matrix[0, 0] == pytest.approx(sl.display_frequency_scale(viewer))
+    (t_left, t_right), _ = _visible_world(viewer)
+    assert 3 < t_right - t_left < 6
+    assert second.affine.affine_matrix[0, 0] == pytest.approx(sl.display_frequency_scale(viewer))

@@ -108,10 +108,11 @@ def set_channel(layer, channel: int) -> None:
 def install_viewer_hooks(viewer) -> None:
     """Prepare ``viewer`` for spectrograms; calling it again changes nothing.
 
-    When the first spectrogram layer is inserted: frequency axis upward,
-    dims labelled, the Hz axis compressed for display (module docstring) and
-    the view set to the first ``FIRST_VIEW_SECONDS`` seconds. Runs after
-    napari's own reset of the view on the first layer.
+    When a spectrogram layer is inserted into a viewer showing no other:
+    frequency axis upward, dims labelled, the Hz axis of every deepss layer
+    compressed for display (module docstring) and the view set to the first
+    ``FIRST_VIEW_SECONDS`` seconds. This runs after napari's own reset of the
+    view on the first layer. Later deepss layers get the same display scale.
     """
     if viewer in _HOOKED:
         return
@@ -164,15 +165,20 @@ def _on_inserted(viewer, layer) -> None:
     if kind is None:
         return
     state = _HOOKED[viewer]
-    if kind == SPECTROGRAM_KIND and state.frequency_scale is None:
-        low, high = layer.extent.world[:, 0]
-        state.frequency_scale = FIRST_VIEW_SECONDS * FREQUENCY_ASPECT / (high - low)
+    if kind == SPECTROGRAM_KIND and (state.frequency_scale is None or not _other_spectrograms(viewer, layer)):
+        # the viewer's first (or now only) recording sets the display scale and the first view
+        frequency_span = layer.level_shapes[0][0] * layer.scale[0]
+        state.frequency_scale = FIRST_VIEW_SECONDS * FREQUENCY_ASPECT / frequency_span
         for other in viewer.layers:
             if other.metadata.get("deepss_kind") is not None:
                 _apply_frequency_scale(other, state.frequency_scale)
         _show_first_seconds(viewer, layer)
     elif state.frequency_scale is not None:
         _apply_frequency_scale(layer, state.frequency_scale)
+
+
+def _other_spectrograms(viewer, layer) -> list:
+    return [other for other in viewer.layers if other is not layer and other.metadata.get("deepss_kind") == SPECTROGRAM_KIND]
 
 
 def _apply_frequency_scale(layer, frequency_scale: float) -> None:
