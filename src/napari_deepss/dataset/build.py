@@ -4,9 +4,10 @@ The work is a generator (:func:`iter_make_dataset`) that yields
 :class:`Progress` after every block it writes; stopping the iteration cancels
 the build. Everything is checked before the first byte is written; recordings
 are then read one at a time, resampled to the dataset rate if needed, and
-written block by block into memory-mapped arrays inside a temporary folder
-beside the target, which is renamed to ``<name>.npy`` only when complete.
-Peak memory is about one recording (float32) plus one block of targets.
+written block by block into ``.npy`` arrays (created with ``open_memmap``,
+each block written through a memory map of just its rows) inside a temporary
+folder beside the target, which is renamed to ``<name>.npy`` only when
+complete. Peak memory is about one recording (float32) plus one block.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from . import targets as tg
 from .options import DatasetOptions
 from .sources import Recording, Sources, find_sources
 from .splits import Piece, plan_splits, split_sizes
-from .store import STORE_SUFFIX, create_split_arrays, write_attrs
+from .store import STORE_SUFFIX, ArrayFile, create_split_arrays, write_attrs
 
 BLOCK_SAMPLES = 2**18
 
@@ -140,10 +141,6 @@ def iter_make_dataset(
                 _stop_if_cancelled(cancel, data_folder)
                 yield Progress(sum(offsets.values()), total, recording.name)
         _stop_if_cancelled(cancel, data_folder)
-        for split_arrays in arrays.values():
-            for array in split_arrays.values():
-                array.flush()
-        del arrays
         write_attrs(tmp, _attrs(data_folder, store, sources, classes, plan, opts))
     return DatasetSummary(
         store, [r.name for r in sources.recordings], sources.skipped, sizes, sources.samplerate, list(classes.names)
@@ -158,7 +155,7 @@ def _stop_if_cancelled(cancel: threading.Event | None, data_folder: Path) -> Non
 def _write_recording(
     recording: Recording,
     pieces: list[Piece],
-    arrays: dict[str, dict[str, np.ndarray]],
+    arrays: dict[str, dict[str, ArrayFile]],
     offsets: dict[str, int],
     sources: Sources,
     classes: tg.ClassInfo,
@@ -173,14 +170,14 @@ def _write_recording(
         out = arrays[piece.split]
         for start in range(piece.start, piece.stop, BLOCK_SAMPLES):
             stop = min(start + BLOCK_SAMPLES, piece.stop)
-            at = slice(offsets[piece.split], offsets[piece.split] + stop - start)
+            at = offsets[piece.split]
             song = targets.song(start, stop)
-            out["x"][at] = x[start:stop]
-            out["y"][at] = tg.normalise(song)
+            out["x"].write_rows(at, x[start:stop])
+            out["y"].write_rows(at, tg.normalise(song))
             for col, name in enumerate(classes.song_names):
                 if f"y_{name}" in out:
-                    out[f"y_{name}"][at] = tg.individual(song[:, col])
-            offsets[piece.split] = at.stop
+                    out[f"y_{name}"].write_rows(at, tg.individual(song[:, col]))
+            offsets[piece.split] = at + stop - start
             yield
 
 

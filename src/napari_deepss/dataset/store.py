@@ -11,6 +11,7 @@ not a complete dataset.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -71,12 +72,30 @@ def split_pieces(attrs: dict, split: str) -> list[tuple[str, int, int]]:
     ]
 
 
-def create_split_arrays(folder: Path, split: str, n_samples: int, shapes: dict[str, int]) -> dict[str, np.memmap]:
-    """Memory-mapped arrays ``name -> [n_samples, columns]`` in ``folder/split``."""
+@dataclass(frozen=True)
+class ArrayFile:
+    """One ``.npy`` array being filled: rows are written through short-lived maps of just those rows."""
+
+    path: Path
+    dtype: np.dtype
+    columns: int
+    header_bytes: int
+
+    def write_rows(self, start: int, rows: np.ndarray) -> None:
+        """Write ``rows`` at row ``start``; mapping only these rows keeps resident memory to one block."""
+        row_bytes = self.columns * self.dtype.itemsize
+        block = np.memmap(self.path, dtype=self.dtype, mode="r+", offset=self.header_bytes + start * row_bytes, shape=rows.shape)
+        block[:] = rows
+        del block
+
+
+def create_split_arrays(folder: Path, split: str, n_samples: int, shapes: dict[str, int]) -> dict[str, ArrayFile]:
+    """Empty ``.npy`` arrays ``name -> [n_samples, columns]`` in ``folder/split`` (``np.lib.format.open_memmap``)."""
     (folder / split).mkdir()
-    return {
-        name: np.lib.format.open_memmap(
-            folder / split / f"{name}.npy", mode="w+", dtype=X_DTYPE if name == "x" else Y_DTYPE, shape=(n_samples, columns)
-        )
-        for name, columns in shapes.items()
-    }
+    files = {}
+    for name, columns in shapes.items():
+        path = folder / split / f"{name}.npy"
+        array = np.lib.format.open_memmap(path, mode="w+", dtype=X_DTYPE if name == "x" else Y_DTYPE, shape=(n_samples, columns))
+        files[name] = ArrayFile(path, array.dtype, columns, array.offset)
+        del array
+    return files
