@@ -190,7 +190,7 @@ def _apply_frequency_scale(layer, frequency_scale: float) -> None:
 
 def _show_first_seconds(viewer, layer) -> None:
     viewer.scene.camera.orientation = ("towards", "up", "right")
-    viewer.dims.axis_labels = ("frequency", "time")
+    viewer.dims.axis_labels = (*viewer.dims.axis_labels[:-2], "frequency", "time")
     (f_low, t_low), (f_high, _) = layer.extent.world
     seconds = min(FIRST_VIEW_SECONDS, layer.metadata["duration_seconds"])
     height, width = viewer.canvas.size
