@@ -1,0 +1,206 @@
+"""Training in a child Python process, for the Train dock widget.
+
+Why a child process and not a thread: TensorFlow and Mesa's OpenGL driver
+(which napari's canvas loads; llvmpipe and radeonsi link libLLVM) each carry
+their own LLVM, and loading both into one process crashes (measured here:
+importing TensorFlow before or after a napari viewer exists segfaults). A
+child also keeps TensorFlow's memory and start-up out of the viewer, and an
+out-of-memory kill of the child leaves napari running.
+
+Protocol (text lines): the parent writes the ``TrainConfig`` as one JSON line
+to the child's stdin, then ``stop`` to end training after the current step;
+closing stdin (the parent went away) also stops. The child prints
+``<MARKER><json>`` lines with ``progress`` (a ``TrainProgress``), then one
+``result`` (a ``TrainResult``) or ``error``; any other output (TensorFlow's
+log) is kept as the log tail for error messages.
+
+This module imports neither Qt nor napari: the child runs it as
+``python -m napari_deepss._napari.widgets.train_process``.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import json
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+from ...config import TrainConfig, yaml_safe
+from ...errors import FileFormatError
+from ...training import TrainProgress, TrainResult, train
+
+MARKER = "@dss-train "
+STOP = "stop"
+PROGRESS_INTERVAL_S = 0.1  # at most ten progress messages per second during an epoch
+LOG_TAIL_LINES = 30
+
+
+class TrainingFailed(Exception):
+    """Training in the child process failed; the message says why.
+
+    Not a RuntimeError: superqt's generator worker reads those as "worker deleted" and drops them.
+    """
+
+
+class TrainingProcess:
+    """One training run in a child process, seen from the parent.
+
+    ``updates()`` (run in a worker thread) starts the child and yields its
+    ``TrainProgress`` messages; it returns the ``TrainResult`` or raises
+    ``TrainingFailed``. ``request_stop()`` may be called from any thread.
+    """
+
+    def __init__(self, config: TrainConfig, shutdown_wait_s: float):
+        self.config = config
+        self.shutdown_wait_s = shutdown_wait_s
+        self.done = threading.Event()
+        self.log: collections.deque[str] = collections.deque(maxlen=LOG_TAIL_LINES)
+        self._process: subprocess.Popen | None = None
+        self._stdin_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"DeepSS training on {self.config.data_dir}"
+
+    def updates(self) -> Generator[TrainProgress, None, TrainResult]:
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, bufsize=1,
+            )
+            self._send(json.dumps(self.config.to_dict()))
+            result, error = None, None
+            for line in self._process.stdout:
+                message = self._read(line)
+                if message is None:
+                    continue
+                if "progress" in message:
+                    yield TrainProgress(**message["progress"])
+                elif "result" in message:
+                    result = _result_from_json(message["result"])
+                else:
+                    error = message["error"]
+            code = self._process.wait()
+            if error is not None:
+                raise TrainingFailed(error)
+            if result is None:
+                raise TrainingFailed(f"the training process ended unexpectedly ({_describe_exit(code)}). "
+                                     "Its last output:\n" + "\n".join(self.log))
+            return result
+        finally:
+            self._end_child()
+            self.done.set()
+
+    def _read(self, line: str) -> dict | None:
+        """A protocol message, or None for log output (kept in ``log``)."""
+        if line.startswith(MARKER):
+            return json.loads(line[len(MARKER):])
+        self.log.append(line.rstrip())
+        return None
+
+    def request_stop(self) -> None:
+        """Ask the child to end training after the current step (it keeps the best model and writes its files)."""
+        self._send(STOP)
+
+    def stop_and_wait(self) -> bool:
+        """Request a stop and wait until ``updates`` has finished; True if it did in time."""
+        self.request_stop()
+        return self.done.wait(self.shutdown_wait_s)
+
+    def _send(self, line: str) -> None:
+        process = self._process
+        if process is None or process.stdin is None:
+            return
+        with self._stdin_lock:
+            try:
+                process.stdin.write(line + "\n")
+                process.stdin.flush()
+            except (BrokenPipeError, ValueError, OSError):  # the child has ended or stdin is closed
+                pass
+
+    def _end_child(self) -> None:
+        """Make sure the child is gone: ask it to stop, read its output to the end, kill it if it takes too long."""
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            self.request_stop()
+            deadline = threading.Timer(self.shutdown_wait_s, process.kill)
+            deadline.start()
+            for line in process.stdout:  # reading keeps the child from blocking on a full pipe
+                self._read(line)
+            deadline.cancel()
+            process.wait()
+        with self._stdin_lock:
+            process.stdin.close()
+        process.stdout.close()
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        hint = " (killed, often for lack of memory)" if code == -9 else ""
+        return f"signal {-code}{hint}"
+    return f"exit code {code}"
+
+
+def _result_from_json(values: dict[str, Any]) -> TrainResult:
+    paths = {name: Path(values[name]) if values[name] else None
+             for name in ("model_path", "params_path", "results_path")}
+    return TrainResult(**{**values, **paths})
+
+
+# --- the child ------------------------------------------------------------------------------------------------
+
+
+def _emit(message: dict) -> None:
+    print(MARKER + json.dumps(yaml_safe(message)), flush=True)
+
+
+class _ThrottledProgress:
+    """Forwards ``TrainProgress``; drops intermediate steps that arrive faster than PROGRESS_INTERVAL_S."""
+
+    def __init__(self):
+        self._last = 0.0
+
+    def __call__(self, update: TrainProgress) -> None:
+        now = time.monotonic()
+        intermediate = update.phase == "train" and update.step < update.steps_per_epoch
+        if intermediate and now - self._last < PROGRESS_INTERVAL_S:
+            return
+        self._last = now
+        _emit({"progress": dataclasses.asdict(update)})
+
+
+def _watch_stdin(stop: threading.Event) -> None:
+    """Set ``stop`` on a ``stop`` line or when the parent closes stdin (or dies)."""
+    for line in sys.stdin:
+        if line.strip() == STOP:
+            break
+    stop.set()
+
+
+def main() -> int:
+    config = TrainConfig.from_dict(json.loads(sys.stdin.readline()))
+    stop = threading.Event()
+    threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
+    try:
+        result = train(config, progress=_ThrottledProgress(), stop=stop)
+    except (FileFormatError, ValueError) as err:
+        _emit({"error": str(err)})
+        return 1
+    except Exception as err:  # shown to the user as a notification; the traceback goes to the log
+        traceback.print_exc()
+        _emit({"error": f"{type(err).__name__}: {err}"})
+        return 1
+    _emit({"result": dataclasses.asdict(result)})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""The Train dock widget: form generated from TrainConfig, runs, stop, close, export, settings.
+
+Run under a virtual X server: ``xvfb-run -a python -m pytest tests/test_train_widget.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+import subprocess
+import sys
+
+import pytest
+from qtpy.QtWidgets import QGroupBox
+from superqt import QCollapsible
+from napari.utils.notifications import NotificationSeverity, notification_manager
+
+from napari_deepss.cli import build_parser
+from napari_deepss.config import TrainConfig, config_from_args
+from napari_deepss.dataset import make_dataset
+from napari_deepss._napari.widgets.loss_plot import TRAIN_COLOR, LossPlot
+from napari_deepss._napari.widgets.train import TrainWidget
+from napari_deepss._napari.widgets.train_form import GROUP_TITLES
+
+TRAIN_TIMEOUT_MS = 180_000
+
+
+@pytest.fixture(scope="module")
+def fly_dataset(tmp_path_factory, fly_dir):
+    """The fly recording (60 s, 2.5 kHz) as a dataset with an individual target for 'pulse'."""
+    store = tmp_path_factory.mktemp("train_widget") / "fly.npy"
+    make_dataset(fly_dir, store, make_individual_targets=True, seed=1)
+    return store
+
+
+@pytest.fixture
+def widget(make_napari_viewer):
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-deepss", "Train")
+    assert isinstance(widget, TrainWidget)
+    widget.viewer = viewer  # for the tests that close it
+    return widget
+
+
+@pytest.fixture
+def notifications():
+    received = []
+    notification_manager.notification_ready.connect(received.append)
+    yield received
+    notification_manager.notification_ready.disconnect(received.append)
+
+
+def tiny_network(widget, dataset, save_dir, nb_epoch=1):
+    """A network small enough to train an epoch of the fly dataset in seconds."""
+    widget.data_dir.value = dataset
+    widget.save_dir.value = save_dir
+    widget.nb_hist.value = 256
+    widget.nb_filters.value = 8
+    widget.kernel_size.value = 4
+    widget.nb_conv.value = 1
+    widget.dilations.value = [1, 2]
+    widget.batch_size.value = 16
+    widget.nb_epoch.value = nb_epoch
+    widget.learning_rate.value = "0.005"
+    widget.jit_compile.value = False
+    widget.verbose.value = 0
+
+
+def messages(notifications, severity):
+    return [str(n.message) for n in notifications if n.severity == severity]
+
+
+def test_form_holds_every_option_with_the_config_defaults(widget):
+    defaults = TrainConfig()
+    for f in dataclasses.fields(TrainConfig):
+        field_widget = getattr(widget, f.name)
+        assert field_widget.name == f.name
+        assert field_widget.tooltip == f.metadata["help"]
+    shown = widget.config()
+    assert shown.use_separable == defaults.separable_blocks()
+    assert dataclasses.replace(shown, use_separable=defaults.use_separable) == defaults
+    titles = [box.title() for box in widget.form.findChildren(QGroupBox)]
+    titles += [box.text() for box in widget.form.findChildren(QCollapsible)]
+    assert sorted(titles) == sorted(GROUP_TITLES.values())
+
+
+def test_downsampling_factor_is_log2_and_blocks_follow_nb_conv(widget):
+    widget.nb_pre_conv.value = 4
+    assert widget.nb_pre_conv._factor.current_choice == "16x"
+    assert widget.pre_nb_dft.enabled and widget.config().downsample_factor == 16
+    widget.nb_conv.value = 5
+    assert widget.use_separable.value == [False] * 5
+    widget.use_separable.value = [True, False, True, False, False]
+    widget.nb_conv.value = 2
+    assert widget.config().use_separable == [True, False]
+
+
+def test_song_types_and_save_folder_come_from_the_dataset(widget, fly_dataset):
+    widget.data_dir.value = fly_dataset
+    assert widget.y_suffix.choices == ("", "pulse")
+    assert str(widget.save_dir.value) == str(fly_dataset.with_suffix(".res"))
+    widget.y_suffix.value = "pulse"
+    assert widget.config().y_suffix == "pulse"
+
+
+def test_bad_folder_shows_why_and_leaves_the_widget_usable(widget, tmp_path, notifications, fly_dataset):
+    not_a_dataset = tmp_path / "recordings.npy"
+    not_a_dataset.mkdir()
+    widget.data_dir.value = not_a_dataset
+    assert "not a complete dataset folder" in widget.form.dataset_status.value
+    assert widget.y_suffix.choices == ("",)
+    widget.start()
+    errors = messages(notifications, NotificationSeverity.ERROR)
+    assert errors and str(not_a_dataset) in errors[-1]
+    assert not widget.running and widget.start_button.isEnabled() and widget.form.isEnabled()
+    widget.data_dir.value = fly_dataset
+    assert widget.form.dataset_status.value.startswith("song types: pulse")
+
+
+def test_training_from_the_form_writes_model_params_and_results(widget, fly_dataset, tmp_path, qtbot, notifications):
+    tiny_network(widget, fly_dataset, tmp_path / "res", nb_epoch=2)
+    widget.save_prefix.value = "fly"
+    widget.start()
+    assert widget.running and not widget.start_button.isEnabled()
+    qtbot.waitUntil(lambda: not widget.running, timeout=TRAIN_TIMEOUT_MS)
+    written = sorted(p.name for p in (tmp_path / "res").iterdir())
+    assert [name.rsplit("_", 1)[-1] for name in written] == ["model.h5", "params.yaml", "results.h5"]
+    assert all(name.startswith("fly_") for name in written)
+    info = messages(notifications, NotificationSeverity.INFO)[-1]
+    assert "Training finished" in info and "pulse:" in info
+    assert all(str(tmp_path / "res" / name) in info for name in written)
+    assert len(widget.loss_plot.val_points) == 2 and widget.loss_plot.train_points
+    assert widget.start_button.isEnabled() and widget.form.isEnabled()
+
+
+def test_stop_ends_training_early_with_a_model_saved(widget, fly_dataset, tmp_path, qtbot, notifications):
+    tiny_network(widget, fly_dataset, tmp_path / "res", nb_epoch=400)
+    widget.start()
+    qtbot.waitUntil(lambda: len(widget.loss_plot.val_points) >= 1, timeout=TRAIN_TIMEOUT_MS)
+    widget.stop_button.click()
+    qtbot.waitUntil(lambda: not widget.running, timeout=TRAIN_TIMEOUT_MS)
+    assert len(list((tmp_path / "res").glob("*_model.h5"))) == 1
+    assert "stopped early" in messages(notifications, NotificationSeverity.INFO)[-1]
+    assert len(widget.loss_plot.val_points) < 400
+
+
+@pytest.mark.parametrize("close", ["widget", "viewer"])
+def test_closing_during_training_stops_it_cleanly(widget, fly_dataset, tmp_path, qtbot, close):
+    tiny_network(widget, fly_dataset, tmp_path / "res", nb_epoch=400)
+    widget.start()
+    run = widget._run
+    qtbot.waitUntil(lambda: bool(widget.loss_plot.train_points), timeout=TRAIN_TIMEOUT_MS)
+    if close == "widget":
+        widget.viewer.window.remove_dock_widget(widget)
+    else:
+        widget.viewer.close()
+    assert run.done.is_set() and not widget.running
+    # a clean stop, not a kill: the child finished the run and wrote all three files
+    written = sorted(p.name.rsplit("_", 1)[-1] for p in (tmp_path / "res").iterdir())
+    assert written == ["model.h5", "params.yaml", "results.h5"]
+
+
+def test_exported_script_reproduces_the_form(widget, fly_dataset, tmp_path):
+    tiny_network(widget, fly_dataset, tmp_path / "res")
+    widget.use_separable.value = [True]
+    widget.nb_pre_conv.value = 2
+    widget.seed.value = "7"
+    widget.fraction_data.value = "0.5"
+    widget.reduce_lr.value = True
+    widget.save_prefix.value = "my run"
+    script = widget.export_script(tmp_path / "train.sh")
+    text = script.read_text()
+    assert text.startswith("#!/bin/bash\n") and "edit the paths" in text and "activate" in text
+    assert script.stat().st_mode & 0o100
+    (line,) = [line for line in text.splitlines() if line.startswith("dss train ")]
+    args = build_parser().parse_args(shlex.split(line)[1:])
+    assert config_from_args(args) == widget.config()
+
+
+def test_settings_round_trip_through_yaml(widget, fly_dataset, tmp_path, make_napari_viewer):
+    tiny_network(widget, fly_dataset, tmp_path / "res")
+    widget.y_suffix.value = "pulse"
+    widget.nb_pre_conv.value = 3
+    widget.seed.value = "3"
+    saved = widget.config()
+    path = widget.save_settings(tmp_path / "settings.yaml")
+    _, fresh = make_napari_viewer().window.add_plugin_dock_widget("napari-deepss", "Train")
+    fresh.load_settings(path)
+    assert fresh.config() == saved
+
+
+def test_unreadable_settings_name_the_file(widget, tmp_path):
+    path = tmp_path / "settings.yaml"
+    path.write_text("nb_hist: many\n")
+    with pytest.raises(ValueError, match="settings.yaml.*nb_hist"):
+        widget.load_settings(path)
+
+
+def test_loss_plot_draws_both_curves(qtbot):
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(300, 150)
+    for step in range(1, 5):
+        plot.add_train(step / 4, 1.0 / step)
+    plot.add_val(1, 0.4)
+    plot.add_train(1.25, float("nan"))
+    assert len(plot.train_points) == 4 and plot.val_points == [(1.0, 0.4)]
+    image = plot.grab().toImage()
+    colors = {image.pixelColor(x, y).rgb() for x in range(0, 300, 2) for y in range(0, 150, 2)}
+    assert TRAIN_COLOR.rgb() in colors
+
+
+def test_widget_modules_do_not_import_tensorflow():
+    code = (
+        "import sys, napari_deepss._napari.widgets.train, napari_deepss._napari.widgets.train_process; "
+        "sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
