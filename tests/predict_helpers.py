@@ -9,19 +9,20 @@ import soundfile
 
 from napari_deepss.annotations import Annotations, annotations_path_for, read_annotations, write_annotations
 
-FLY_SECONDS = 12.0
+FLY_START, FLY_SECONDS = 3.0, 12.0  # pulses all through, also in the first 20% (the test split)
 
 
-def fly_slice(fly_wav: Path, folder: Path, seconds: float = FLY_SECONDS) -> Path:
-    """The first ``seconds`` of the fly recording and its pulses, copied into ``folder``."""
+def fly_slice(fly_wav: Path, folder: Path, start: float = FLY_START, seconds: float = FLY_SECONDS) -> Path:
+    """``seconds`` of the fly recording from ``start`` and their pulses, copied into ``folder`` as ``fly.wav``."""
     folder.mkdir(parents=True, exist_ok=True)
     samples, rate = soundfile.read(fly_wav, dtype="float32")
     wav = folder / "fly.wav"
-    soundfile.write(wav, samples[: int(seconds * rate)], rate)
+    soundfile.write(wav, samples[int(start * rate):int((start + seconds) * rate)], rate)
     table = read_annotations(annotations_path_for(fly_wav))
-    keep = table.start_seconds < seconds
+    keep = (table.start_seconds >= start) & (table.start_seconds < start + seconds)
     write_annotations(
-        Annotations([n for n, k in zip(table.names, keep) if k], table.start_seconds[keep], table.stop_seconds[keep]),
+        Annotations([n for n, k in zip(table.names, keep) if k], table.start_seconds[keep] - start,
+                    table.stop_seconds[keep] - start),
         annotations_path_for(wav),
     )
     return wav

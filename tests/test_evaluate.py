@@ -7,13 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from napari_deepss.annotations import Annotations
+from napari_deepss.annotations import Annotations, write_annotations
 from napari_deepss.evaluate import (
     MatchScores,
+    crop,
     edit_distance,
+    evaluate_files,
     majority_labels,
     match_times,
     score_annotations,
+    segment_labels,
 )
 
 
@@ -114,3 +117,40 @@ def test_placeholders_are_not_scored():
     scores = score_annotations(true, true)
     assert scores.events["pulse"].to_dict()["true_positives"] == 0
     assert scores.syllables.label_accuracy == 1.0 and scores.syllables.error_rate == 0.0
+
+
+def test_crop_keeps_what_lies_in_the_window_and_cuts_segments():
+    table = _table([("pulse", 0.5, 0.5), ("pulse", 1.5, 1.5), ("syll_a", 0.8, 1.2), ("syll_a", 1.8, 2.5),
+                    ("syll_b", 3.0, 3.5)])
+    cropped = crop(table, 1.0, 2.0)
+    assert cropped.names == ["pulse", "syll_a", "syll_a", "syll_b"]  # syll_b keeps a placeholder
+    np.testing.assert_allclose(cropped.start_seconds[:3], [0.5, 0.0, 0.8])
+    np.testing.assert_allclose(cropped.stop_seconds[:3], [0.5, 0.2, 1.0])
+    assert cropped.is_placeholder[3]
+
+
+def test_segment_labels_mark_first_to_last_sample():
+    table = _table([("syll_a", 0.002, 0.004), ("syll_b", 0.007, 0.008)])
+    labels = segment_labels(table, ["noise", "syll_a", "syll_b"], 1000.0, 10)
+    assert labels.tolist() == [0, 0, 1, 1, 1, 0, 0, 2, 2, 0]
+
+
+def test_evaluate_files_adds_up_recordings_and_compares_samples(tmp_path):
+    true = _table([("syll_a", 0.010, 0.019), ("pulse", 0.05, 0.05)])
+    pred = _table([("syll_a", 0.010, 0.015), ("syll_b", 0.015, 0.019), ("pulse", 0.052, 0.052)])
+    pairs = []
+    for i in range(2):
+        pairs.append((tmp_path / f"r{i}_annotations.csv", tmp_path / f"r{i}_predicted.csv"))
+        write_annotations(true, pairs[-1][0])
+        write_annotations(pred, pairs[-1][1])
+    report = evaluate_files(pairs, tolerance=0.01).to_dict()
+    assert report["recordings"] == 2
+    assert report["events"]["pulse"]["true_positives"] == 2
+    assert report["segment_onsets"]["true_positives"] == 2 and report["segment_onsets"]["false_positives"] == 2
+    assert report["syllables"]["n_true"] == 2 and report["syllables"]["n_correctly_typed"] == 2  # a covers 5 ms, b 4 ms
+    samples = report["samples"]
+    assert samples["class_names"] == ["noise", "syll_a", "syll_b"]
+    # per recording 53 samples (0..52 ms, the last annotation): syll_a true on 10..19;
+    # predicted a on 10..14, b on 15..19 (the later row wins sample 15)
+    assert samples["confusion_matrix"] == [[86, 0, 0], [0, 10, 10], [0, 0, 0]]
+    assert samples["report"]["syll_a"]["recall"] == pytest.approx(0.5)

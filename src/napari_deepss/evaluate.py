@@ -1,4 +1,4 @@
-"""Scores of predicted annotations against true ones (pure numpy).
+"""Scores of predicted annotations against true ones.
 
 - **Events** (per event type): each true event is matched to at most one
   predicted event within ``tolerance`` seconds and vice versa, as many pairs
@@ -14,6 +14,11 @@
 
 Scores of several recordings add up (``+``): counts are summed, then ratios
 taken. An undefined ratio (e.g. precision without any prediction) is NaN.
+
+:func:`evaluate_dataset` runs a trained network over a dataset's test split
+(importing TensorFlow then) and :func:`evaluate_files` compares annotation
+files; both also give the sample-wise confusion matrix and per-class report
+of :mod:`.metrics`.
 """
 
 from __future__ import annotations
@@ -23,9 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .annotations import Annotations
+from .dataset.targets import NOISE
 
 DEFAULT_TOLERANCE = 0.01
-NOISE = "noise"
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -226,3 +231,133 @@ def score_annotations(true: Annotations, predicted: Annotations, tolerance: floa
         offsets=MatchScores.of(true_times[:, 1], pred_times[:, 1], tolerance),
         syllables=syllable_scores(true.segments(), predicted.segments()),
     )
+
+
+# --- whole evaluations: a model on a dataset's test split, or annotation files ---------------------------------
+
+SAMPLEWISE_RATE = 1000.0  # Hz at which annotation files are compared sample by sample (1 ms)
+
+
+@dataclass
+class Evaluation:
+    """Scores over all recordings, plus the sample-wise confusion matrix of ``class_names``."""
+
+    scores: AnnotationScores
+    tolerance: float
+    class_names: list[str]
+    confusion: np.ndarray
+    n_recordings: int
+
+    def to_dict(self) -> dict:
+        from .metrics import accuracy, classification_report
+
+        return {
+            "tolerance_seconds": self.tolerance,
+            "recordings": self.n_recordings,
+            **self.scores.to_dict(),
+            "samples": {
+                "accuracy": accuracy(self.confusion),
+                "report": classification_report(self.confusion, self.class_names),
+                "class_names": list(self.class_names),
+                "confusion_matrix": self.confusion.tolist(),
+            },
+        }
+
+
+def crop(table: Annotations, start: float, stop: float) -> Annotations:
+    """Annotations within ``[start, stop]`` seconds, shifted to start at 0; segments are cut at the edges."""
+    keep = ~table.is_placeholder & (table.stop_seconds >= start) & (table.start_seconds <= stop)
+    segment = table.stop_seconds > table.start_seconds
+    starts = np.where(segment, np.maximum(table.start_seconds, start), table.start_seconds)[keep] - start
+    stops = np.where(segment, np.minimum(table.stop_seconds, stop), table.stop_seconds)[keep] - start
+    names = [n for n, k in zip(table.names, keep) if k]
+    return Annotations.from_rows(names, starts, stops, song_types=table.song_types)
+
+
+def segment_labels(table: Annotations, class_names: list[str], samplerate: float, n_samples: int) -> np.ndarray:
+    """Class index of every sample: the segment covering it (later rows win), 0 (noise) elsewhere."""
+    labels = np.zeros(n_samples, dtype=np.int64)
+    index = {name: i for i, name in enumerate(class_names)}
+    for name, times in table.segments().items():
+        for onset, offset in np.round(times * samplerate).astype(np.int64):
+            labels[onset:offset + 1] = index[name]
+    return labels
+
+
+def evaluate_dataset(model, data_dir, *, tolerance: float = DEFAULT_TOLERANCE, options=None,
+                     batch_size: int | None = None, progress=None) -> Evaluation:
+    """Predict each recording's piece of a dataset's test split and score it against its annotation file.
+
+    ``model``: a trained network's prefix, or ``(keras model, params)``. The
+    true annotations are read from the dataset's data folder (``data_folder``
+    in its attrs), cropped to each test piece. ``progress(done, total)`` counts
+    test samples.
+    """
+    from pathlib import Path
+
+    from .annotations import ANNOTATIONS_SUFFIX, read_annotations
+    from .chunks import open_dataset
+    from .dataset import split_pieces
+    from .errors import FileFormatError
+    from .metrics import confusion_matrix
+    from .prediction import DEFAULT_BATCH_SIZE, predict, resolve_model
+
+    network, params = resolve_model(*model) if isinstance(model, tuple) else resolve_model(model)
+    attrs, splits = open_dataset(data_dir, params.get("y_suffix", "") or "")
+    if "test" not in splits:
+        raise FileFormatError(data_dir, "the dataset has no test split; make one with a test fraction > 0")
+    class_names = list(attrs["class_names"])
+    if class_names != list(params["class_names"]):
+        raise FileFormatError(data_dir, f"the dataset's classes {class_names} differ from the network's "
+                              f"{list(params['class_names'])}")
+    rate = float(attrs["samplerate_x_Hz"])
+    test = splits["test"]
+    pieces = split_pieces(attrs, "test")
+    total = sum(stop - start for _, start, stop in pieces)
+    scores, confusion, offset = AnnotationScores(), np.zeros((len(class_names),) * 2, dtype=np.int64), 0
+    for name, start, stop in pieces:
+        csv = Path(attrs["data_folder"]) / f"{name}{ANNOTATIONS_SUFFIX}"
+        if not csv.is_file():
+            raise FileFormatError(csv, "the true annotations of this test recording are missing (the dataset "
+                                  "refers to them); compare annotation files instead")
+        truth = crop(read_annotations(csv), start / rate, (stop - 1) / rate)
+        part = test.part(offset, offset + stop - start)
+        done = offset
+
+        def report(d, n, done=done):
+            if progress is not None:
+                progress(done + d, total)
+
+        prediction = predict(np.asarray(part.x, dtype=np.float32), network, samplerate=rate, params=params,
+                             options=options, batch_size=batch_size or DEFAULT_BATCH_SIZE,
+                             keep_probabilities=True, progress=report)
+        scores = scores + score_annotations(truth, prediction.annotations(), tolerance)
+        confusion += confusion_matrix(np.argmax(part.y, axis=1), np.argmax(prediction.probabilities, axis=1),
+                                      len(class_names))
+        offset += stop - start
+    return Evaluation(scores, tolerance, class_names, confusion, len(pieces))
+
+
+def evaluate_files(pairs, *, tolerance: float = DEFAULT_TOLERANCE) -> Evaluation:
+    """Score predicted against true annotation files: ``pairs`` of ``(true csv, predicted csv)``.
+
+    The sample-wise matrix compares the segment labels of both at
+    :data:`SAMPLEWISE_RATE` (events are scored by matching only).
+    """
+    from .annotations import read_annotations
+    from .metrics import confusion_matrix
+
+    tables = [(read_annotations(t), read_annotations(p)) for t, p in pairs]
+    song_types = {}
+    for true, predicted in tables:
+        song_types.update(predicted.song_types)
+        song_types.update(true.song_types)
+    class_names = [NOISE, *sorted(n for n, kind in song_types.items() if kind == "segment" and n != NOISE)]
+    scores, confusion = AnnotationScores(), np.zeros((len(class_names),) * 2, dtype=np.int64)
+    for true, predicted in tables:
+        scores = scores + score_annotations(true, predicted, tolerance)
+        ends = [t[~np.isnan(t)].max() for t in (true.stop_seconds, predicted.stop_seconds) if np.any(~np.isnan(t))]
+        n = int(np.ceil(max(ends, default=0.0) * SAMPLEWISE_RATE)) + 1
+        confusion += confusion_matrix(segment_labels(true, class_names, SAMPLEWISE_RATE, n),
+                                      segment_labels(predicted, class_names, SAMPLEWISE_RATE, n), len(class_names))
+    return Evaluation(scores, tolerance, class_names, confusion, len(tables))

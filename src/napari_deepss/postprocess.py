@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-NOISE = "noise"
+from .dataset.targets import NOISE
 
 
 def _option(default: float, label: str, help: str, **limits) -> float:

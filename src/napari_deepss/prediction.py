@@ -96,7 +96,7 @@ def predict(
     ``progress(done, total)`` is called after each batch; setting ``stop``
     raises :class:`PredictionCancelled` after the current batch.
     """
-    model, params = _model_and_params(model, params)
+    model, params = resolve_model(model, params)
     source = audio if isinstance(audio, (str, os.PathLike)) else "audio"
     x, rate = _samples(audio, samplerate)
     expected = int(params.get("nb_channels", x.shape[1]))
@@ -135,7 +135,8 @@ def predict(
     )
 
 
-def _model_and_params(model, params: dict | None):
+def resolve_model(model, params: dict | None = None):
+    """``(Keras model, params)`` from a trained network's prefix, or a model with its params."""
     if isinstance(model, (str, os.PathLike)):
         from .training import load_model
 
