@@ -11,6 +11,7 @@ from napari.utils.colormaps.standardize_color import transform_color
 
 from napari_deepss._napari.annotation_layer import (
     PALETTE,
+    TEXT_LABEL_LIMIT,
     annotations_layer_data,
     layer_to_annotations,
     song_type_colors,
@@ -178,6 +179,15 @@ def test_channel_column_is_carried_through_the_layer():
     table = Annotations.from_rows(["a", "b"], [1.0, 2.0], [1.5, 2.0], channel=["0", "1"])
     back = _back(_layer(table))
     assert list(back.channel) == ["0", "1"]
+
+
+@pytest.mark.parametrize(("n", "visible"), [(TEXT_LABEL_LIMIT, True), (TEXT_LABEL_LIMIT + 1, False)])
+def test_labels_of_large_layers_start_hidden(n, visible):
+    """napari lays labels out in quadratic time: 10,000 labelled lines take minutes to add."""
+    times = np.arange(n) * 0.01
+    _, kwargs, _ = annotations_layer_data(Annotations(["pulse"] * n, times, times), FREQ_RANGE)
+    assert kwargs["text"]["visible"] is visible
+    assert kwargs["text"]["string"] == "{name}"
 
 
 def test_layer_data_for_10000_events_is_built_vectorised():

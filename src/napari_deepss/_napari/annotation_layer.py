@@ -40,6 +40,9 @@ PALETTE = (
 FACE_ALPHA = 0.2
 # napari draws edges in data units (here seconds): about 1-2 screen pixels in the first view.
 EDGE_WIDTH_SECONDS = FIRST_VIEW_SECONDS / 500
+# napari places shape labels in time quadratic in the number of shapes (10,000
+# labelled lines: 90 s); larger layers start with their labels hidden.
+TEXT_LABEL_LIMIT = 500
 # Shapes whose kind is read from the vertices alone.
 _PATH_SHAPES = ("line", "path")
 
@@ -115,7 +118,13 @@ def annotations_layer_data(annotations: Annotations, freq_range, *, name=None, p
         "face_color": "name",
         "face_color_cycle": [_face_color(c) for c in cycle],
         "edge_width": EDGE_WIDTH_SECONDS,
-        "text": {"string": "{name}", "anchor": "lower_left", "size": 9, "color": "white"},
+        "text": {
+            "string": "{name}",
+            "anchor": "lower_left",
+            "size": 9,
+            "color": "white",
+            "visible": len(names) <= TEXT_LABEL_LIMIT,
+        },
         "axis_labels": ("frequency", "time"),
         "units": ("Hz", "s"),
         "metadata": {
