@@ -1,7 +1,8 @@
 """Convert between an :class:`~napari_deepss.annotations.Annotations` table and a napari Shapes layer.
 
-World coordinates are ``(frequency Hz, time s)``, as for the spectrogram image.
-Segments become rectangles and events vertical lines, both spanning the
+Shape vertices are ``(frequency Hz, time s)``, as the spectrogram's pixels are
+placed (the viewer hooks give both layers one display transform). Segments
+become rectangles and events vertical lines, both spanning the
 displayed frequency range. ``features['name']`` holds the song type.
 
 napari stores shape vertices as float32 (about 2 microseconds of resolution at
@@ -41,7 +42,7 @@ FACE_ALPHA = 0.2
 # napari draws edges in data units (here seconds): about 1-2 screen pixels in the first view.
 EDGE_WIDTH_SECONDS = FIRST_VIEW_SECONDS / 500
 # napari places shape labels in time quadratic in the number of shapes (10,000
-# labelled lines: 90 s); larger layers start with their labels hidden.
+# labelled lines: 40 s to add); larger layers start with their labels hidden.
 TEXT_LABEL_LIMIT = 500
 # Shapes whose kind is read from the vertices alone.
 _PATH_SHAPES = ("line", "path")
