@@ -6,28 +6,19 @@ import shutil
 
 import numpy as np
 import pytest
+from test_dataset import BIRD_FILES, copy_recordings  # the shared copying helper
 
 from napari_deepss._napari._dataset_reader import get_dataset_reader, targets_as_annotations
 from napari_deepss.annotations import read_annotations
 from napari_deepss.dataset import make_dataset, open_split, read_attrs, split_pieces
 
-BIRD_FILES = ("bird0_003", "bird0_005")
-
-
 @pytest.fixture
 def bird_folder(bird_dir, tmp_path):
-    folder = tmp_path / "bird"
-    folder.mkdir()
-    for stem in BIRD_FILES:
-        for suffix in (".wav", "_annotations.csv"):
-            shutil.copy(bird_dir / f"{stem}{suffix}", folder / f"{stem}{suffix}")
-    return folder
-
+    return copy_recordings(bird_dir, tmp_path / "bird", BIRD_FILES[:2])
 
 @pytest.fixture
 def fly_store(fly_dir, tmp_path):
     return make_dataset(shutil.copytree(fly_dir, tmp_path / "fly"), event_std_seconds=0.002).store_folder
-
 
 def test_only_complete_dataset_folders_and_their_splits_are_read(fly_store, tmp_path):
     assert get_dataset_reader(str(fly_store)) is not None
@@ -39,7 +30,6 @@ def test_only_complete_dataset_folders_and_their_splits_are_read(fly_store, tmp_
     (unfinished / "attrs.npy").unlink()  # what an interrupted build would leave
     assert get_dataset_reader(str(unfinished)) is None
     assert get_dataset_reader(str(unfinished / "train")) is None
-
 
 def test_event_targets_turn_back_into_the_annotated_pulses(fly_store, fly_wav):
     attrs = read_attrs(fly_store)
@@ -59,7 +49,6 @@ def test_event_targets_turn_back_into_the_annotated_pulses(fly_store, fly_wav):
     assert len(truth) - 3 <= len(found) <= len(truth)
     nearest = np.abs(found[:, np.newaxis] - truth[np.newaxis, :]).min(axis=1)
     assert nearest.max() < 0.5 / 2500
-
 
 def test_opening_a_dataset_shows_the_train_split(make_napari_viewer, bird_folder):
     store = make_dataset(bird_folder, gap_seconds=0.002, seed=0).store_folder
@@ -81,7 +70,6 @@ def test_opening_a_dataset_shows_the_train_split(make_napari_viewer, bird_folder
         expected += int(np.sum((on >= start + 64) & (off < stop - 64)))
     assert expected - 2 * len(split_pieces(attrs, "train")) <= len(targets.data) <= expected + 2 * len(split_pieces(attrs, "train"))
     assert list(pieces.features["recording"]) == [r for r, _, _ in split_pieces(attrs, "train")]
-
 
 def test_a_split_folder_opens_that_split(make_napari_viewer, fly_store):
     viewer = make_napari_viewer()

@@ -7,12 +7,12 @@ import threading
 
 import numpy as np
 import pytest
+from test_dataset import BIRD_FILES, copy_recordings  # the shared copying helper
 
 from napari_deepss._napari.widgets import make_dataset as widget_module
 from napari_deepss.audio import load_audio
 from napari_deepss.dataset import DatasetOptions, open_split, read_attrs
 
-BIRD_FILES = ("bird0_003", "bird0_005", "bird0_007", "bird0_010")
 
 
 @pytest.fixture
@@ -41,12 +41,7 @@ def fly_folder(fly_dir, tmp_path):
 
 @pytest.fixture
 def bird_folder(bird_dir, tmp_path):
-    folder = tmp_path / "bird"
-    folder.mkdir()
-    for stem in BIRD_FILES:
-        for suffix in (".wav", "_annotations.csv"):
-            shutil.copy(bird_dir / f"{stem}{suffix}", folder / f"{stem}{suffix}")
-    return folder
+    return copy_recordings(bird_dir, tmp_path / "bird", BIRD_FILES)
 
 
 def run_and_wait(widget, qtbot):

@@ -97,6 +97,8 @@ class MakeDatasetWidget(Container):
         self.run_button.enabled = False
         self.cancel_button.enabled = True
         self.status.value = "Checking recordings and annotations…"
+        # created here, not on the first step: creating a napari progress bar may process queued signals
+        self._bar = progress(desc="Make dataset")
         self._worker.start()
 
     def cancel(self) -> None:
@@ -105,10 +107,12 @@ class MakeDatasetWidget(Container):
         self.status.value = "Cancelling…"
 
     def _progressed(self, step) -> None:
-        if self._bar is None:
-            self._bar = progress(total=step.total, desc="Make dataset")
-        self._bar.set_description(f"Make dataset: {step.recording}" if step.recording else "Make dataset")
-        self._bar.update(step.done - self._bar.n)
+        bar = self._bar  # napari's progress events may process queued signals, _finished among them
+        if bar is None:
+            return
+        bar.total = step.total
+        bar.set_description(f"Make dataset: {step.recording}" if step.recording else "Make dataset")
+        bar.update(step.done - bar.n)
         self.status.value = f"Writing {step.recording}…" if step.recording else "Writing…"
 
     def _succeeded(self, summary) -> None:
