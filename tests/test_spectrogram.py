@@ -33,7 +33,7 @@ def stft_calls(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize(("rate", "window"), [(2500, 16), (10_000, 64), (32_000, 128), (44_100, 256)])
+@pytest.mark.parametrize(("rate", "window"), [(2500, 32), (10_000, 64), (32_000, 128), (44_100, 256)])
 def test_default_window_is_about_5ms_as_power_of_two(rate, window):
     geometry = sg.SpectrogramSettings().resolve(rate)
     assert geometry.window == window
@@ -96,7 +96,7 @@ def test_loudest_channel_is_found_block_by_block():
 
 def test_pyramid_levels_are_exact_stfts_and_computed_only_on_demand(fly_wav, stft_calls):
     samples, rate = load_audio(fly_wav)
-    signal = samples[: int(3 * rate), 0]
+    signal = samples[: int(6 * rate), 0]
     geometry = sg.SpectrogramSettings().resolve(rate)
     levels = sg.spectrogram_pyramid(signal, geometry, coarsest_frames=100)
     assert stft_calls == []  # building the pyramid computes nothing

@@ -24,7 +24,8 @@ import numpy as np
 
 #: default window length in seconds, rounded to a power-of-two number of samples
 DEFAULT_WINDOW_SECONDS = 0.005
-MIN_WINDOW = 16
+#: at low rates (fly song at 2.5 kHz) 5 ms is too few samples for readable frequency rows
+MIN_WINDOW = 32
 #: default hop as a fraction of the window
 DEFAULT_HOP_FRACTION = 4
 #: power below this (about -120 dB re a full-scale sine) is shown as the floor
@@ -108,7 +109,7 @@ class SpectrogramGeometry:
 
 
 def default_window(samplerate: float) -> int:
-    """About 5 ms of samples, rounded to a power of two (at least 16)."""
+    """About 5 ms of samples, rounded to a power of two (at least ``MIN_WINDOW``)."""
     exponent = round(math.log2(max(DEFAULT_WINDOW_SECONDS * samplerate, 1)))
     return max(MIN_WINDOW, 2**exponent)
 
