@@ -79,7 +79,7 @@ def test_probabilities_can_be_written_to_a_memory_map(amplitude, tmp_path):
         predict(_song(), model, samplerate=RATE, params=params, keep_probabilities=tmp_path / "p.bin")
 
 
-def test_progress_and_stop(amplitude):
+def test_progress_and_stop(amplitude, tmp_path):
     model, params = amplitude
     seen = []
     predict(_song(), model, samplerate=RATE, params=params, batch_size=4, progress=lambda d, n: seen.append((d, n)))
@@ -87,7 +87,8 @@ def test_progress_and_stop(amplitude):
     stop = threading.Event()
     stop.set()
     with pytest.raises(PredictionCancelled):
-        predict(_song(), model, samplerate=RATE, params=params, stop=stop)
+        predict(_song(), model, samplerate=RATE, params=params, stop=stop, keep_probabilities=tmp_path / "p.npy")
+    assert list(tmp_path.iterdir()) == []  # the unfinished probabilities file is gone
 
 
 def test_annotations_in_time_order_with_placeholders(amplitude):

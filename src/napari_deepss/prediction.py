@@ -22,7 +22,7 @@ import contextlib
 import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -74,7 +74,34 @@ class Prediction:
         return Annotations.from_rows([names[i] for i in order], start[order], stop[order], song_types=song_types)
 
 
-def predict(
+def predict(audio, model, *, progress: ProgressCallback | None = None, stop: threading.Event | None = None,
+            **options) -> Prediction:
+    """Probabilities, events and segments of one recording.
+
+    ``audio``: a recording's path, or samples [n] / [n, channels] with their
+    ``samplerate``. ``model``: the prefix (or ``_model.h5``/``_params.yaml``
+    path) of a trained network, or a Keras model with its ``params`` dict.
+    Keyword ``options`` are those of :func:`iter_predict` (``samplerate``,
+    ``params``, ``options`` = :class:`PostprocessOptions`, ``batch_size``,
+    ``keep_probabilities``). ``progress(done, total)`` (samples at the
+    network's rate) is called after each batch; setting ``stop`` raises
+    :class:`PredictionCancelled` after the current batch and leaves no file behind.
+    """
+    steps = iter_predict(audio, model, **options)
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as finished:
+            return finished.value
+        if progress is not None:
+            progress(done, total)
+        if stop is not None and stop.is_set():
+            steps.close()
+            raise PredictionCancelled(f"prediction of {audio if isinstance(audio, (str, os.PathLike)) else 'audio'} "
+                                      "was stopped")
+
+
+def iter_predict(
     audio,
     model,
     *,
@@ -83,18 +110,12 @@ def predict(
     options: PostprocessOptions | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     keep_probabilities: bool | str | os.PathLike = False,
-    progress: ProgressCallback | None = None,
-    stop: threading.Event | None = None,
-) -> Prediction:
-    """Probabilities, events and segments of one recording.
+) -> Generator[tuple[int, int], None, Prediction]:
+    """:func:`predict` as a generator of ``(samples done, samples in all)``, one per batch; returns the :class:`Prediction`.
 
-    ``audio``: a recording's path, or samples [n] / [n, channels] with their
-    ``samplerate``. ``model``: the prefix (or ``_model.h5``/``_params.yaml``
-    path) of a trained network, or a Keras model with its ``params`` dict.
     ``keep_probabilities``: ``True`` returns them as a float32 array; a path
     (``.npy``) writes them there and returns a read-only memory map of it.
-    ``progress(done, total)`` is called after each batch; setting ``stop``
-    raises :class:`PredictionCancelled` after the current batch.
+    Closing the generator early removes that file's temporary.
     """
     model, params = resolve_model(model, params)
     source = audio if isinstance(audio, (str, os.PathLike)) else "audio"
@@ -114,10 +135,7 @@ def predict(
             post.add(probabilities)
             if store is not None:
                 store[start:start + len(probabilities)] = probabilities
-            if progress is not None:
-                progress(start + len(probabilities), len(x))
-            if stop is not None and stop.is_set():
-                raise PredictionCancelled(f"prediction of {source} was stopped")
+            yield start + len(probabilities), len(x)
         on_disk = isinstance(store, np.memmap)
         if on_disk:
             store.flush()
