@@ -42,20 +42,20 @@ def _option(default: float, label: str, help: str, **limits) -> float:
 class PostprocessOptions:
     """Thresholds (0-1) and durations (seconds) of the post-processing; DeepSS defaults.
 
-    Each field's metadata (``label``, ``help``, ``max``) feeds the ``dss predict``
+    Each field's metadata (``label``, ``help``, ``max``, ``step``) feeds the ``dss predict``
     flags and the Predict widget.
     """
 
     event_thres: float = _option(0.5, "Event threshold", "An event is a peak of its class probability reaching "
                                  "this value (0-1).", max=1.0)
     event_dist: float = _option(0.01, "Min. event distance (s)", "Of two event peaks closer than this (seconds), "
-                                "only the higher is kept.", max=3600.0)
+                                "only the higher is kept.", max=3600.0, step=0.001)
     segment_thres: float = _option(0.5, "Segment threshold", "A sample is song when the summed probability of "
                                    "the segment types exceeds this value (0-1).", max=1.0)
     segment_fillgap: float = _option(0.0, "Fill gaps shorter than (s)", "Join song segments separated by a gap "
-                                     "shorter than this (seconds; 0: no filling).", max=3600.0)
+                                     "shorter than this (seconds; 0: no filling).", max=3600.0, step=0.001)
     segment_minlen: float = _option(0.0, "Drop segments shorter than (s)", "Remove song segments shorter than "
-                                    "this (seconds; 0: keep all).", max=3600.0)
+                                    "this (seconds; 0: keep all).", max=3600.0, step=0.001)
 
     @classmethod
     def fields(cls) -> tuple[dataclasses.Field, ...]:
