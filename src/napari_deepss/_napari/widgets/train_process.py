@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -40,6 +41,7 @@ MARKER = "@dss-train "
 STOP = "stop"
 PROGRESS_INTERVAL_S = 0.1  # at most ten progress messages per second during an epoch
 LOG_TAIL_LINES = 30
+CHILD_NICENESS = 5
 
 
 class TrainingFailed(Exception):
@@ -186,6 +188,8 @@ def _watch_stdin(stop: threading.Event) -> None:
 
 
 def main() -> int:
+    # below the viewer's priority: TensorFlow uses every core, and the GUI should get the CPU first
+    os.nice(CHILD_NICENESS)
     config = TrainConfig.from_dict(json.loads(sys.stdin.readline()))
     stop = threading.Event()
     threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
