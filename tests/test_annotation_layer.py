@@ -1,4 +1,4 @@
-"""Annotations <-> shapes layer conversion, on the real CSVs and through napari's Shapes layer (no viewer)."""
+"""Annotations <-> segments (Shapes) and events (Points) layers, on the real CSVs and through napari's layers (no viewer)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import time
 
 import numpy as np
 import pytest
-from napari.layers import Shapes
+from napari.layers import Points, Shapes
 from napari.utils.colormaps.standardize_color import transform_color
 
 from napari_deepss._napari.annotation_layer import (
     PALETTE,
     TEXT_LABEL_LIMIT,
-    annotations_layer_data,
+    annotations_layers_data,
     layer_to_annotations,
+    layers_to_annotations,
+    points_to_annotations,
     song_type_colors,
 )
 from napari_deepss.annotations import Annotations, annotations_path_for, read_annotations
@@ -21,15 +23,21 @@ from napari_deepss.annotations import Annotations, annotations_path_for, read_an
 FREQ_RANGE = (0.0, 1250.0)
 
 
+def _layers(annotations, freq_range=FREQ_RANGE) -> tuple[Shapes, Points]:
+    (shapes, shapes_kwargs, shapes_type), (points, points_kwargs, points_type) = annotations_layers_data(
+        annotations, freq_range, name="test", path="rec_annotations.csv"
+    )
+    assert (shapes_type, points_type) == ("shapes", "points")
+    return Shapes(shapes, **shapes_kwargs), Points(points, **points_kwargs)
+
+
 def _layer(annotations, freq_range=FREQ_RANGE) -> Shapes:
-    data, kwargs, layer_type = annotations_layer_data(annotations, freq_range, name="test", path="rec_annotations.csv")
-    assert layer_type == "shapes"
-    return Shapes(data, **kwargs)
+    """The segments layer."""
+    return _layers(annotations, freq_range)[0]
 
 
-def _back(layer: Shapes) -> Annotations:
-    state = layer.as_layer_data_tuple()[1]
-    return layer_to_annotations(layer.data, state["shape_type"], state["features"], state["metadata"].get("song_types", {}))
+def _back(*layers) -> Annotations:
+    return layers_to_annotations([layer.as_layer_data_tuple() for layer in layers])
 
 
 def _rows(table: Annotations):
@@ -46,21 +54,29 @@ def bird_table(bird_wav):
     return read_annotations(annotations_path_for(bird_wav))
 
 
-def test_events_become_vertical_lines_across_the_frequency_range(fly_table):
-    data, kwargs, _ = annotations_layer_data(fly_table, FREQ_RANGE)
+def test_events_become_points_at_the_middle_of_the_frequency_range(fly_table):
+    (shapes, _, _), (points, kwargs, _) = annotations_layers_data(fly_table, FREQ_RANGE, name="fly")
     n = int((~fly_table.is_placeholder).sum())
-    assert n == len(data) == 374
-    assert set(kwargs["shape_type"]) == {"line"}
-    vertices = np.stack(data)
-    assert np.array_equal(vertices[:, :, 0], np.tile(FREQ_RANGE, (n, 1)))
-    assert np.array_equal(vertices[:, 0, 1], fly_table.start_seconds[~fly_table.is_placeholder])
-    assert np.array_equal(vertices[:, 1, 1], vertices[:, 0, 1])
+    assert n == len(points) == 374 and len(shapes) == 0
+    assert np.array_equal(points[:, 0], np.full(n, np.mean(FREQ_RANGE)))
+    assert np.array_equal(points[:, 1], fly_table.start_seconds[~fly_table.is_placeholder])
     assert list(kwargs["features"]["name"]) == ["pulse"] * n
+    assert kwargs["symbol"] == "vbar"
+    assert kwargs["name"] == "fly events"
+    assert kwargs["metadata"]["annotation_part"] == "events"
+
+
+def test_event_times_stay_float64_in_the_points_layer(fly_table):
+    shapes, points = _layers(fly_table)
+    assert points.data.dtype == np.float64
+    added = 12.345678901234567
+    points.add(np.array([[625.0, added]]))
+    assert points.data[-1, 1] == added
 
 
 def test_segments_become_rectangles_from_onset_to_offset(bird_table):
-    data, kwargs, _ = annotations_layer_data(bird_table, (0.0, 16000.0), name="bird", path="x_annotations.csv")
-    assert set(kwargs["shape_type"]) == {"rectangle"}
+    (data, kwargs, _), (events, _, _) = annotations_layers_data(bird_table, (0.0, 16000.0), name="bird", path="x_annotations.csv")
+    assert kwargs["shape_type"] == "rectangle" and len(events) == 0
     assert len(data) == len(bird_table)
     for vertices, start, stop in zip(data, bird_table.start_seconds, bird_table.stop_seconds):
         assert (vertices[:, 1].min(), vertices[:, 1].max()) == (start, stop)
@@ -73,6 +89,7 @@ def test_segments_become_rectangles_from_onset_to_offset(bird_table):
         "song_types": bird_table.song_types,
         "path": "x_annotations.csv",
         "freq_range": (0.0, 16000.0),
+        "annotation_part": "segments",
     }
     assert kwargs["name"] == "bird"
 
@@ -81,9 +98,10 @@ def test_segments_become_rectangles_from_onset_to_offset(bird_table):
 def test_unchanged_layer_gives_back_the_file_rows_exactly(table_name, request):
     """napari keeps vertices as float32; the float64 times from the file survive the round trip."""
     table = request.getfixturevalue(table_name)
-    layer = _layer(table)
-    assert layer.data[0].dtype == np.float32  # why the float64 times are kept in the features
-    back = _back(layer)
+    shapes, points = _layers(table)
+    if len(shapes.data):
+        assert shapes.data[0].dtype == np.float32  # why the float64 segment times are kept in the features
+    back = _back(shapes, points)
     assert back.names == table.names
     assert np.array_equal(back.start_seconds, table.start_seconds)
     assert np.array_equal(back.stop_seconds, table.stop_seconds)
@@ -91,10 +109,10 @@ def test_unchanged_layer_gives_back_the_file_rows_exactly(table_name, request):
 
 def test_placeholder_types_survive_without_shapes():
     table = Annotations.from_rows(["pulse", "pulse"], [1.0, 2.0], [1.0, 2.0], song_types={"pulse": "event", "sine": "segment", "click": "event"})
-    layer = _layer(table)
-    assert len(layer.data) == 2
-    assert layer.metadata["song_types"] == {"pulse": "event", "sine": "segment", "click": "event"}
-    back = _back(layer)
+    shapes, points = _layers(table)
+    assert (len(shapes.data), len(points.data)) == (0, 2)
+    assert shapes.metadata["song_types"] == points.metadata["song_types"] == {"pulse": "event", "sine": "segment", "click": "event"}
+    back = _back(shapes, points)
     assert back.names == ["pulse", "pulse", "sine", "click"]
     assert np.array_equal(back.start_seconds, [1.0, 2.0, np.nan, np.nan], equal_nan=True)
     assert np.array_equal(back.stop_seconds, [1.0, 2.0, 0.0, np.nan], equal_nan=True)
@@ -115,25 +133,30 @@ def test_moved_shape_takes_its_exact_vertex_time(bird_table):
     layer.data = moved
     back = _back(layer)
     vertex_times = layer.data[0][:, 1].astype(np.float64)
-    assert back.start_seconds[0] == vertex_times.min() != bird_table.start_seconds[0]
-    assert back.stop_seconds[0] == vertex_times.max()
-    assert np.array_equal(back.start_seconds[1:], bird_table.start_seconds[1:])
+    assert vertex_times.min() != bird_table.start_seconds[0]
+    assert (vertex_times.min(), vertex_times.max()) in zip(back.start_seconds, back.stop_seconds)
+    assert set(back.start_seconds) - {vertex_times.min()} == set(bird_table.start_seconds[1:])
 
 
-def test_drawn_shapes_take_the_default_name_and_kind_from_geometry(fly_table):
-    layer = _layer(fly_table)
-    layer.add_lines(np.array([[0.0, 30.123], [1250.0, 30.123]]))  # feature default: the last row's name
-    layer.feature_defaults["name"] = "song"
-    layer.add_rectangles(np.array([[0.0, 10.5], [1250.0, 11.25]]))
-    slanted = np.array([[0.0, 40.0], [1250.0, 40.5]])
-    layer.feature_defaults["name"] = "pulse"
-    layer.add_lines(slanted)
-    back = _back(layer)
-    assert back.names[-3:] == ["pulse", "song", "pulse"]
-    assert back.start_seconds[-3] == back.stop_seconds[-3] == float(np.float32(30.123))
-    assert (back.start_seconds[-2], back.stop_seconds[-2]) == (10.5, 11.25)
-    assert back.start_seconds[-1] == back.stop_seconds[-1] == 40.25  # a hand-drawn, slanted line: its middle
+def test_drawn_annotations_take_the_default_name_and_kind_from_geometry(fly_table):
+    shapes, points = _layers(fly_table)
+    points.add(np.array([[625.0, 30.123]]))  # feature default: the last row's name
+    shapes.feature_defaults["name"] = "song"
+    shapes.add_rectangles(np.array([[0.0, 10.5], [1250.0, 11.25]]))
+    shapes.feature_defaults["name"] = "pulse"
+    shapes.add_lines(np.array([[0.0, 40.0], [1250.0, 40.5]]))  # a hand-drawn, slanted line: an event at its middle
+    back = _back(shapes, points)
+    rows = dict(zip(back.start_seconds, zip(back.names, back.stop_seconds)))
+    assert rows[30.123] == ("pulse", 30.123)
+    assert rows[10.5] == ("song", 11.25)
+    assert rows[40.25] == ("pulse", 40.25)
+    assert np.all(np.diff(back.start_seconds) >= 0)  # rows in time order
     assert back.song_types == {"pulse": "event", "song": "segment"}
+
+
+def test_points_of_a_segment_type_are_a_clear_error():
+    with pytest.raises(ValueError, match="'sine', which is a segment type"):
+        points_to_annotations(np.array([[0.0, 1.0]]), {"name": ["sine"]}, {"sine": "segment"})
 
 
 def test_zero_width_shape_of_a_new_type_is_an_event():
@@ -177,7 +200,7 @@ def test_each_song_type_has_its_own_stable_colour(bird_dir):
 
 def test_channel_column_is_carried_through_the_layer():
     table = Annotations.from_rows(["a", "b"], [1.0, 2.0], [1.5, 2.0], channel=["0", "1"])
-    back = _back(_layer(table))
+    back = _back(*_layers(table))
     assert list(back.channel) == ["0", "1"]
 
 
@@ -185,7 +208,7 @@ def test_channel_column_is_carried_through_the_layer():
 def test_labels_of_large_layers_start_hidden(n, visible):
     """napari lays labels out in quadratic time: 10,000 labelled lines take minutes to add."""
     times = np.arange(n) * 0.01
-    _, kwargs, _ = annotations_layer_data(Annotations(["pulse"] * n, times, times), FREQ_RANGE)
+    _, (_, kwargs, _) = annotations_layers_data(Annotations(["pulse"] * n, times, times), FREQ_RANGE)
     assert kwargs["text"]["visible"] is visible
     assert kwargs["text"]["string"] == "{name}"
 
@@ -195,7 +218,7 @@ def test_layer_data_for_10000_events_is_built_vectorised():
     times = np.arange(n) * 0.01
     table = Annotations(["pulse"] * n, times, times)
     start = time.perf_counter()
-    data, kwargs, _ = annotations_layer_data(table, FREQ_RANGE)
+    _, (data, kwargs, _) = annotations_layers_data(table, FREQ_RANGE)
     elapsed = time.perf_counter() - start
     assert len(data) == len(kwargs["features"]) == n
     assert elapsed < 0.5, f"building the layer data of {n} events took {elapsed:.2f} s"

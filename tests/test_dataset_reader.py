@@ -54,7 +54,7 @@ def test_opening_a_dataset_shows_the_train_split(make_napari_viewer, bird_folder
     store = make_dataset(bird_folder, gap_seconds=0.002, seed=0).store_folder
     viewer = make_napari_viewer()
     layers = viewer.open(store, plugin="napari-deepss")
-    image, targets, pieces = layers
+    image, targets, events, pieces = layers
     attrs = read_attrs(store)
     n_train = len(open_split(store, "train")["x"])
     assert image.name == "bird train" and image.metadata["split"] == "train"
@@ -69,11 +69,12 @@ def test_opening_a_dataset_shows_the_train_split(make_napari_viewer, bird_folder
         on, off = table.start_seconds * 32000, table.stop_seconds * 32000
         expected += int(np.sum((on >= start + 64) & (off < stop - 64)))
     assert expected - 2 * len(split_pieces(attrs, "train")) <= len(targets.data) <= expected + 2 * len(split_pieces(attrs, "train"))
+    assert len(events.data) == 0
     assert list(pieces.features["recording"]) == [r for r, _, _ in split_pieces(attrs, "train")]
 
 def test_a_split_folder_opens_that_split(make_napari_viewer, fly_store):
     viewer = make_napari_viewer()
-    image, targets, pieces = viewer.open(fly_store / "test", plugin="napari-deepss")
+    image, segments, events, pieces = viewer.open(fly_store / "test", plugin="napari-deepss")
     assert image.name == "fly test"
     assert image.metadata["duration_seconds"] == pytest.approx(len(open_split(fly_store, "test")["x"]) / 2500)
-    assert set(targets.features["name"]) == {"pulse"} and len(pieces.data) == 1
+    assert len(segments.data) == 0 and set(events.features["name"]) == {"pulse"} and len(pieces.data) == 1

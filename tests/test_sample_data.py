@@ -3,31 +3,34 @@
 from __future__ import annotations
 
 import numpy as np
-from napari.layers import Image, Shapes
+from napari.layers import Image, Points, Shapes
 
 from napari_deepss.synthetic import synthetic_song
 
 
-def test_open_sample_adds_the_spectrogram_and_one_shape_per_annotation(make_napari_viewer):
+def test_open_sample_adds_the_spectrogram_and_one_mark_per_annotation(make_napari_viewer):
     viewer = make_napari_viewer()
     viewer.open_sample("napari-deepss", "synthetic_song")
     images = [layer for layer in viewer.layers if isinstance(layer, Image)]
     shapes = [layer for layer in viewer.layers if isinstance(layer, Shapes)]
-    assert len(images) == 1 and len(shapes) == 1
-    image, shapes = images[0], shapes[0]
+    points = [layer for layer in viewer.layers if isinstance(layer, Points)]
+    assert len(images) == len(shapes) == len(points) == 1
+    image, shapes, points = images[0], shapes[0], points[0]
 
     samples, rate, annotations = synthetic_song()
     keep = ~annotations.is_placeholder
     names = np.asarray(annotations.names)[keep]
-    assert len(shapes.data) == keep.sum()
-    assert list(shapes.features["name"]) == list(names)
-    assert shapes.shape_type == ["rectangle" if n == "sine" else "line" for n in names]
+    is_sine = names == "sine"
+    assert len(shapes.data) == is_sine.sum() and len(points.data) == (~is_sine).sum()
+    assert list(shapes.features["name"]) == ["sine"] * is_sine.sum()
+    assert set(shapes.shape_type) == {"rectangle"}
 
-    # time (last axis) in seconds: each shape starts at its annotated time, the image spans the song
+    # time (last axis) in seconds: each mark sits at its annotated time, the image spans the song
     starts = [vertices[:, -1].min() for vertices in shapes.data]
     stops = [vertices[:, -1].max() for vertices in shapes.data]
-    np.testing.assert_allclose(starts, annotations.start_seconds[keep], atol=1e-5)
-    np.testing.assert_allclose(stops, annotations.stop_seconds[keep], atol=1e-5)
+    np.testing.assert_allclose(starts, annotations.start_seconds[keep][is_sine], atol=1e-5)
+    np.testing.assert_allclose(stops, annotations.stop_seconds[keep][is_sine], atol=1e-5)
+    np.testing.assert_array_equal(points.data[:, 1], annotations.start_seconds[keep][~is_sine])
     (f_low, t_start), (f_high, t_end) = image.extent.data * image.scale + image.translate  # Hz and s
     assert abs(t_start) < 0.05 and abs(t_end - len(samples) / rate) < 0.05
     # frequency (first axis) in Hz: the shapes span the image's frequency range, pulses (250-400 Hz) in view

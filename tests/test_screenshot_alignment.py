@@ -1,9 +1,10 @@
-"""On screen, the annotation shapes sit exactly over the sounds they mark (run under Xvfb).
+"""On screen, the annotations sit exactly over the sounds they mark (run under Xvfb).
 
 A synthetic recording holds clicks and tones at known times, with matching
-annotations. One screenshot shows only the spectrogram, one only the shapes:
-the columns of the clicks' energy and of the tones' onsets and offsets must be
-those of the event lines and of the rectangles' left and right edges.
+annotations. One screenshot shows only the spectrogram, one only the segment
+rectangles, one only the event ticks: the columns of the clicks' energy and of
+the tones' onsets and offsets must be those of the event ticks and of the
+rectangles' left and right edges.
 
 ``python tests/test_screenshot_alignment.py OUT.png`` (under ``xvfb-run -a``)
 saves the README's screenshot of a real Bengalese finch recording.
@@ -77,6 +78,12 @@ def _edge_columns(shapes_shot: np.ndarray) -> list[float]:
     return [(a + b) / 2 for a, b in _runs(lit_rows > 0.5 * lit_rows.max())]
 
 
+def _tick_columns(points_shot: np.ndarray) -> list[float]:
+    """Centre columns of the event ticks."""
+    lit_rows = (_brightness(points_shot) > 100).sum(axis=0)
+    return [(a + b) / 2 for a, b in _runs(lit_rows > 0)]
+
+
 def _screenshot(viewer, visible_layer) -> np.ndarray:
     for layer in viewer.layers:
         layer.visible = layer is visible_layer
@@ -85,15 +92,19 @@ def _screenshot(viewer, visible_layer) -> np.ndarray:
 
 def test_shapes_and_spectrogram_line_up_on_screen(tmp_path, make_napari_viewer):
     viewer = make_napari_viewer(show=True)  # a hidden canvas renders black
-    image, shapes = viewer.open(_write_recording(tmp_path), plugin=PLUGIN)
-    shapes.text.visible = False
+    image, shapes, points = viewer.open(_write_recording(tmp_path), plugin=PLUGIN)
+    shapes.text.visible = points.text.visible = False
     clicks, onsets, offsets = _sound_columns(_screenshot(viewer, image))
     edges = _edge_columns(_screenshot(viewer, shapes))
+    ticks = _tick_columns(_screenshot(viewer, points))
 
     assert (len(clicks), len(onsets), len(offsets)) == (len(CLICKS), len(TONES), len(TONES))
-    sounds = np.sort([*clicks, *onsets, *offsets])
-    assert len(edges) == len(sounds), f"edges at columns {edges}, sounds at {sounds.tolist()}"
-    assert np.max(np.abs(np.array(edges) - sounds)) <= MAX_OFFSET_PX, f"edges {edges} vs sounds {sounds.tolist()}"
+    tone_edges = np.sort([*onsets, *offsets])
+    assert len(edges) == len(tone_edges), f"edges at columns {edges}, tones at {tone_edges.tolist()}"
+    assert np.max(np.abs(np.array(edges) - tone_edges)) <= MAX_OFFSET_PX, f"edges {edges} vs tones {tone_edges.tolist()}"
+    assert len(ticks) == len(clicks), f"ticks at columns {ticks}, clicks at {clicks}"
+    assert np.max(np.abs(np.array(ticks) - np.array(clicks))) <= MAX_OFFSET_PX, f"ticks {ticks} vs clicks {clicks}"
+    sounds = np.sort([*clicks, *tone_edges])
     # the first view shows the whole 2 s, so the marks are spread over the canvas
     assert sounds[-1] - sounds[0] > 0.5 * viewer.screenshot(canvas_only=True, flash=False).shape[1]
 

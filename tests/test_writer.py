@@ -1,4 +1,4 @@
-"""The npe2 writer: shapes layer -> DeepSS CSV (no viewer needed)."""
+"""The npe2 writers: annotation layers -> DeepSS CSV (no viewer needed)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import shutil
 import npe2
 import numpy as np
 import pytest
-from napari.layers import Shapes
+from napari.layers import Points, Shapes
 
-from napari_deepss._napari._writer import write_annotations
-from napari_deepss._napari.annotation_layer import annotations_layer_data
+from napari_deepss._napari._writer import write_annotation_layers, write_annotations
+from napari_deepss._napari.annotation_layer import annotations_layers_data
 from napari_deepss.annotations import Annotations, annotations_path_for, read_annotations
 
 PLUGIN = "napari-deepss"
@@ -22,9 +22,11 @@ def discovered():
     npe2.PluginManager.instance().discover()
 
 
-def _layer_of(csv_path) -> Shapes:
-    data, kwargs, _ = annotations_layer_data(read_annotations(csv_path), (0.0, 1000.0), name="rec1_annotations", path=csv_path)
-    return Shapes(data, **kwargs)
+def _layers_of(csv_path) -> tuple[Shapes, Points]:
+    (shapes, shapes_kwargs, _), (points, points_kwargs, _) = annotations_layers_data(
+        read_annotations(csv_path), (0.0, 1000.0), name="rec1_annotations", path=csv_path
+    )
+    return Shapes(shapes, **shapes_kwargs), Points(points, **points_kwargs)
 
 
 def _assert_same_rows(a: Annotations, b: Annotations):
@@ -34,20 +36,22 @@ def _assert_same_rows(a: Annotations, b: Annotations):
 
 
 @pytest.mark.parametrize("which", ["bird_wav", "fly_wav"])
-def test_saving_an_unchanged_layer_rewrites_the_file_rows(which, request, tmp_path):
+def test_saving_unchanged_layers_rewrites_the_file_rows(which, request, tmp_path, discovered):
     original = annotations_path_for(request.getfixturevalue(which))
-    layer = _layer_of(original)
+    layers = _layers_of(original)
     target = tmp_path / "rec1_annotations.csv"
-    data, attributes, _ = layer.as_layer_data_tuple()
-    assert write_annotations(str(target), data, attributes) == [str(target)]
+    assert write_annotation_layers(str(target), [layer.as_layer_data_tuple() for layer in layers]) == [str(target)]
     _assert_same_rows(read_annotations(target), read_annotations(original))
+    both = tmp_path / "both_annotations.csv"
+    assert npe2.write(str(both), list(layers), plugin_name=PLUGIN) == [str(both)]  # the points + shapes writer
+    _assert_same_rows(read_annotations(both), read_annotations(original))
 
 
-def test_the_manifest_writer_saves_a_shapes_layer_with_placeholders(tmp_path, discovered):
+def test_the_manifest_writer_saves_an_events_layer_with_placeholders(tmp_path, discovered):
     table = Annotations.from_rows(["pulse"], [1.5], [1.5], song_types={"pulse": "event", "sine": "segment"})
-    data, kwargs, _ = annotations_layer_data(table, (0.0, 500.0))
-    layer = Shapes(data, **kwargs)
-    layer.data = []  # the user deleted every pulse
+    (_, _, _), (data, kwargs, _) = annotations_layers_data(table, (0.0, 500.0))
+    layer = Points(data, **kwargs)
+    layer.data = np.zeros((0, 2))  # the user deleted every pulse
     target = tmp_path / "rec1_annotations.csv"
     written = npe2.write(str(target), [layer], plugin_name=PLUGIN)
     assert written == [str(target)]
@@ -55,7 +59,7 @@ def test_the_manifest_writer_saves_a_shapes_layer_with_placeholders(tmp_path, di
 
 
 def test_a_plain_csv_name_is_written_exactly_as_asked(tmp_path, bird_wav, discovered):
-    layer = _layer_of(annotations_path_for(bird_wav))
+    layer, _ = _layers_of(annotations_path_for(bird_wav))
     written = npe2.write(str(tmp_path / "rec1.csv"), [layer], plugin_name=PLUGIN)
     assert written == [str(tmp_path / "rec1.csv")]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rec1.csv"]
@@ -66,7 +70,7 @@ def test_a_failed_save_leaves_the_old_file_untouched(tmp_path, fly_wav):
     target = tmp_path / "rec1_annotations.csv"
     shutil.copy(annotations_path_for(fly_wav), target)
     before = target.read_bytes()
-    layer = _layer_of(target)
+    layer, _ = _layers_of(target)
     layer.feature_defaults["name"] = None
     layer.add_lines(np.array([[0.0, 3.0], [1000.0, 3.0]]))
     data, attributes, _ = layer.as_layer_data_tuple()

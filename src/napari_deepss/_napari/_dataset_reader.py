@@ -1,12 +1,12 @@
 """npe2 reader for DeepSS dataset folders: check a dataset by eye.
 
 Opening ``<name>.npy`` shows its train split; ``<name>.npy/val`` or
-``<name>.npy/test`` shows that split. A split is shown as three layers:
+``<name>.npy/test`` shows that split, as these layers:
 
 - the split's audio ``x`` as a spectrogram (memory-mapped and computed lazily,
   so a split of several GB is not read until napari draws it);
-- its targets ``y`` turned back into annotations, one box per segment and one
-  line per event peak, coloured per song type like annotation layers. They
+- its targets ``y`` turned back into annotations, drawn like annotation
+  layers (segments as boxes, events as ticks, coloured per song type). They
   come from the same post-processing as predictions (thresholds 0.5, peaks
   of events), read block by block from the memory map: this is what a network
   that learnt the targets perfectly would annotate, so cut gaps, merged
@@ -30,7 +30,7 @@ from ..annotations import Annotations
 from ..dataset import dataset_splits, is_dataset_folder, open_split, read_attrs, split_pieces
 from ..dataset.splits import SPLIT_NAMES
 from ..postprocess import PostprocessOptions, Postprocessor
-from .annotation_layer import annotations_layer_data
+from .annotation_layer import annotations_layers_data
 from .spectrogram_layer import install_viewer_hooks, spectrogram_layer_data
 
 PIECES_KIND = "dataset_pieces"
@@ -47,7 +47,7 @@ def get_dataset_reader(path):
 
 
 def read_dataset(path) -> list[tuple]:
-    """Layer-data tuples of one split: spectrogram, targets as annotations, recording pieces."""
+    """Layer-data tuples of one split: spectrogram, targets as annotations (segments, events), recording pieces."""
     import napari
 
     store, split = _dataset_and_split(Path(path))
@@ -61,7 +61,7 @@ def read_dataset(path) -> list[tuple]:
     targets = targets_as_annotations(arrays["y"], attrs["class_names"], attrs["class_types"], float(attrs["samplerate_y_Hz"]))
     layers = [
         image,
-        annotations_layer_data(targets, freq_range, name=f"{name} targets"),
+        *annotations_layers_data(targets, freq_range, name=f"{name} targets"),
         pieces_layer_data(split_pieces(attrs, split), samplerate, freq_range, name=f"{name} recordings"),
     ]
     viewer = napari.current_viewer()

@@ -1,4 +1,7 @@
-"""npe2 reader: recordings become a spectrogram (plus their annotations), DeepSS CSVs a shapes layer.
+"""npe2 reader: recordings become a spectrogram (plus their annotations), DeepSS CSVs annotation layers.
+
+Annotations are two layers (see :mod:`.annotation_layer`): segments as
+rectangles in a Shapes layer, events as ticks in a Points layer.
 
 The reader declines (``get_reader`` returns ``None``) for CSV, ``.npz`` and
 ``.h5`` files that are not DeepSS files, so napari's own readers keep working
@@ -18,7 +21,7 @@ from pathlib import Path
 
 from ..annotations import annotations_path_for, find_audio_for, is_annotations_csv, read_annotations, recording_stem
 from ..audio import H5_SUFFIXES, NPZ_SUFFIXES, SOUNDFILE_SUFFIXES, audio_info, is_deepss_h5, is_deepss_npz, load_audio
-from .annotation_layer import annotations_layer_data
+from .annotation_layer import annotations_layers_data
 from .spectrogram_layer import SPECTROGRAM_KIND, install_viewer_hooks, spectrogram_layer_data
 
 # Frequency range (Hz) for annotations with no recording to take it from.
@@ -58,7 +61,7 @@ def read_deepss(path) -> list[tuple]:
         if _kind(p) == "audio":
             layers += _read_recording(p)
         else:
-            layers.append(_read_annotations(p, _freq_range_for(p, viewer)))
+            layers += _read_annotations(p, _freq_range_for(p, viewer))
     if viewer is not None:
         install_viewer_hooks(viewer)
     return layers
@@ -70,12 +73,12 @@ def _read_recording(path: Path) -> list[tuple]:
     layers = [image]
     csv_path = annotations_path_for(path)
     if csv_path.is_file():
-        layers.append(_read_annotations(csv_path, image[1]["metadata"]["freq_range"]))
+        layers += _read_annotations(csv_path, image[1]["metadata"]["freq_range"])
     return layers
 
 
-def _read_annotations(path: Path, freq_range) -> tuple:
-    return annotations_layer_data(read_annotations(path), freq_range, name=f"{recording_stem(path)}_annotations", path=path)
+def _read_annotations(path: Path, freq_range) -> list[tuple]:
+    return annotations_layers_data(read_annotations(path), freq_range, name=f"{recording_stem(path)}_annotations", path=path)
 
 
 def _freq_range_for(csv_path: Path, viewer) -> tuple[float, float]:

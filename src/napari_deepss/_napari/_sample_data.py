@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ..synthetic import synthetic_song
-from .annotation_layer import annotations_layer_data
+from .annotation_layer import annotations_layers_data
 from .spectrogram_layer import install_viewer_hooks, spectrogram_layer_data
 
 SAMPLE_NAME = "synthetic_song"
 
 
 def make_sample_song() -> list[tuple]:
-    """Layer-data tuples: the song's spectrogram (image) and its annotations (shapes).
+    """Layer-data tuples: the song's spectrogram (image) and its annotations (segments as shapes, events as points).
 
     Like the reader, it prepares the current viewer so that the first view
     shows a few seconds with the frequency axis upward.
@@ -19,8 +19,8 @@ def make_sample_song() -> list[tuple]:
 
     samples, samplerate, annotations = synthetic_song()
     image = spectrogram_layer_data(samples, samplerate, name=SAMPLE_NAME)
-    shapes = annotations_layer_data(annotations, image[1]["metadata"]["freq_range"], name=f"{SAMPLE_NAME}_annotations")
+    annotation_layers = annotations_layers_data(annotations, image[1]["metadata"]["freq_range"], name=f"{SAMPLE_NAME}_annotations")
     viewer = napari.current_viewer()
     if viewer is not None:
         install_viewer_hooks(viewer)
-    return [image, shapes]
+    return [image, *annotation_layers]

@@ -182,8 +182,15 @@ def _other_spectrograms(viewer, layer) -> list:
 
 
 def _apply_frequency_scale(layer, frequency_scale: float) -> None:
-    affine = np.eye(layer.ndim + 1)
     frequency_axis = layer.ndim - 2
+    if layer.metadata.get("annotation_part") == "events":
+        # vispy stretches markers by an anisotropic transform: points are only moved, so their ticks stay upright bars
+        (centre, _), *_ = layer.data if len(layer.data) else [(np.mean(layer.metadata["freq_range"]), 0.0)]
+        translate = np.zeros(layer.ndim)
+        translate[frequency_axis] = centre * frequency_scale - centre
+        layer.translate = translate
+        return
+    affine = np.eye(layer.ndim + 1)
     affine[frequency_axis, frequency_axis] = frequency_scale
     layer.affine = affine
 
