@@ -65,7 +65,8 @@ def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "") -> tuple[dict,
         if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
             raise FileFormatError(data_dir / name, f"x {x.shape} and {target} {y.shape} must be [samples, columns] "
                                   "arrays of the same length")
-        splits[name] = Split(x, y)
+        if len(x):  # an empty split is no split
+            splits[name] = Split(x, y)
     if "train" not in splits:
         raise FileFormatError(data_dir, "the dataset has no 'train' split")
     if y_suffix:

@@ -109,10 +109,12 @@ class TrainConfig:
     # advanced
     verbose: int = option(2, "Terminal output: 0 none, 1 a progress bar per epoch, 2 a progress bar and a line "
                           "of losses per epoch.", "advanced", "Verbosity", choices=VERBOSITY)
-    multi_gpu: bool = option(False, "Spread training over all visible GPUs (tf.distribute.MirroredStrategy).",
+    multi_gpu: bool = option(False, "Spread training over all visible GPUs with tf.distribute.MirroredStrategy "
+                             "(without a GPU: over the logical CPU devices).",
                              "advanced", "Use all GPUs")
-    jit_compile: bool = option(True, "Compile the training step with XLA (faster on CPU and GPU).", "advanced",
-                               "Compile with XLA")
+    jit_compile: bool = option(False, "Compile the training step with XLA. Measured 3-14x slower on the CPU (oneDNN "
+                               "kernels win), so off by default; may help on a GPU. Not used with several devices.",
+                               "advanced", "Compile with XLA")
 
     # --- derived values -------------------------------------------------------------------------------------
 

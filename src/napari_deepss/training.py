@@ -106,7 +106,7 @@ def train(
         matrix = _test(model, config, splits["test"], params["class_names"], results_path, monitor, progress)
         report = classification_report(matrix, params["class_names"])
         params.update(confusion_matrix=matrix.tolist(), report=report, accuracy=accuracy(matrix))
-        write_params(paths["params"], params)
+    write_params(paths["params"], params)
     progress(TrainProgress(monitor.epoch, config.nb_epoch, 1, 1, monitor.loss, monitor.val_loss, "done"))
     return TrainResult(paths["model"], paths["params"], results_path, monitor.history, report, monitor.stopped)
 
@@ -216,7 +216,8 @@ def _fit(config, params, parts, model_path, progress, stop):
 
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
-    strategy = tf.distribute.MirroredStrategy() if config.multi_gpu else tf.distribute.get_strategy()
+    strategy = _mirrored_strategy(tf) if config.multi_gpu else tf.distribute.get_strategy()
+    params["nb_replicas"] = strategy.num_replicas_in_sync
     with strategy.scope():
         model = build_model(
             config.model_name, nb_hist=config.nb_hist, nb_channels=params["nb_channels"],
@@ -228,7 +229,8 @@ def _fit(config, params, parts, model_path, progress, stop):
         model.compile(
             optimizer=keras.optimizers.Adam(config.learning_rate, amsgrad=True, clipnorm=1.0),
             loss=keras.losses.CategoricalCrossentropy(reduction="mean_with_sample_weight"),
-            jit_compile=config.jit_compile,
+            # XLA cannot compile a step whose variables are mirrored over several devices
+            jit_compile=config.jit_compile and strategy.num_replicas_in_sync == 1,
         )
     readers = {name: ChunkReader(part, config.nb_hist, config.stride, config.data_padding)
                for name, part in parts.items()}
@@ -257,6 +259,12 @@ def _fit(config, params, parts, model_path, progress, stop):
     if monitor.best_weights is None:  # stopped during the first epoch: keep what there is
         save_model(model, model_path)
     return model, monitor
+
+
+def _mirrored_strategy(tf):
+    """Data-parallel training over all GPUs, or over the CPU devices when there is no GPU."""
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
 
 
 def _test(model, config, split: Split, class_names, results_path: Path, monitor, progress) -> np.ndarray:

@@ -1,0 +1,90 @@
+"""``dss train``: the documented command runs verbatim; bad flags and folders give one-line errors."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+
+import pytest
+import yaml
+from predict_helpers import fly_slice
+
+from napari_deepss.cli import main
+
+SEED_COMMAND = (
+    "dss train --data-dir D.npy --save-dir D.res --nb-hist 256 --ignore-boundaries True --nb-filters 32 "
+    "--kernel-size 32 --nb-conv 3 --use-separable False False False --learning-rate 0.0001 --nb-epoch 400 "
+    "--model-name tcn --no-reduce-lr --no-tensorboard"
+)
+
+
+@pytest.fixture(scope="module")
+def fly_store(fly_wav, tmp_path_factory):
+    """``D.npy`` made by ``dss make-dataset`` from 8 s of the real fly recording."""
+    folder = tmp_path_factory.mktemp("cli")
+    wav = fly_slice(fly_wav, folder / "D", seconds=8.0)
+    assert main(["make-dataset", str(wav.parent), "--store-folder", str(folder / "D.npy")]) == 0
+    return folder / "D.npy"
+
+
+def seed_command(store, *extra: str) -> list[str]:
+    argv = shlex.split(SEED_COMMAND.replace("D.npy", str(store)).replace("D.res", str(store.with_suffix(".res"))))
+    return argv[1:] + list(extra)
+
+
+def test_documented_command_writes_model_params_and_results(fly_store, capsys):
+    # the command exactly as documented, with fewer epochs (argparse keeps the last --nb-epoch)
+    assert main(seed_command(fly_store, "--nb-epoch", "1", "--verbose", "0")) == 0
+    written = capsys.readouterr().out.split()
+    assert [p.rsplit("_", 1)[1] for p in written] == ["model.h5", "params.yaml", "results.h5"]
+    params = yaml.safe_load(open(written[1]))
+    assert (params["nb_hist"], params["nb_filters"], params["kernel_size"], params["nb_conv"]) == (256, 32, 32, 3)
+    assert params["use_separable"] == [False, False, False] and params["ignore_boundaries"] is True
+    assert params["learning_rate"] == 0.0001 and not params["reduce_lr"] and not params["tensorboard"]
+    assert (params["data_padding"], params["stride"]) == (96, 64)
+
+
+def _one_line_error(capsys, argv: list[str]) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err.strip().splitlines()[-1]
+
+
+def test_bad_flag_values_are_one_line_errors(capsys):
+    assert "--nb-hist" in _one_line_error(capsys, ["train", "--data-dir", "x.npy", "--nb-hist", "many"])
+    assert "True or False" in _one_line_error(capsys, ["train", "--data-dir", "x.npy", "--reduce-lr", "maybe"])
+    assert "--nb-hidden" in _one_line_error(capsys, ["train", "--data-dir", "x.npy", "--nb-hidden", "3"])
+    assert "--data-dir" in _one_line_error(capsys, ["train"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--y-suffix", "sine"], "y_sine.npy"), (["--nb-hist", "65536"], "fewer than one chunk"),
+     (["--use-separable", "True", "False"], "use_separable")],
+)
+def test_bad_options_for_the_dataset_are_one_line_errors(fly_store, capsys, extra, message):
+    assert main(seed_command(fly_store, *extra)) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("dss: error:") and message in err and len(err.splitlines()) == 1
+
+
+def test_a_folder_that_is_no_dataset(tmp_path, capsys):
+    assert main(["train", "--data-dir", str(tmp_path / "nothing.npy")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("dss: error:") and "nothing.npy" in err and len(err.splitlines()) == 1
+
+
+def test_help_lists_every_option_without_importing_tensorflow():
+    code = (
+        "import sys\nfrom napari_deepss.cli import main\n"
+        "try:\n    main(['train', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print('TF', 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("TF False")
+    for flag in ("--no-reduce-lr", "--use-separable", "--nb-pre-conv", "--multi-gpu", "--fraction-data"):
+        assert flag in out

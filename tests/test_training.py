@@ -1,0 +1,159 @@
+"""Training on a real fly slice: loss falls, files written, reload predicts the same, stop flag, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+
+import h5py
+import numpy as np
+import pytest
+import yaml
+from predict_helpers import fly_slice
+
+from napari_deepss import TrainConfig, load_model, make_dataset, train
+from napari_deepss.chunks import open_dataset
+from napari_deepss.errors import FileFormatError
+from napari_deepss.training import TrainProgress, training_parts
+
+# a tiny network: 8 filters, kernel 8, one block of dilations 1, 2, 4 -> data_padding 8
+TINY = dict(nb_hist=256, nb_filters=8, kernel_size=8, nb_conv=1, dilations=[1, 2, 4], batch_size=16,
+            learning_rate=3e-3, verbose=0)
+
+
+@pytest.fixture(scope="module")
+def fly_store(fly_wav, tmp_path_factory):
+    """A dataset made from 12 s of the real fly recording (train 7.2 s, val 2.4 s, test 2.4 s)."""
+    folder = tmp_path_factory.mktemp("fly")
+    wav = fly_slice(fly_wav, folder / "data")
+    return make_dataset(wav.parent, folder / "fly.npy", event_std_seconds=0.002).store_folder
+
+
+@pytest.fixture(scope="module")
+def trained(fly_store, tmp_path_factory):
+    reports: list[TrainProgress] = []
+    save_dir = tmp_path_factory.mktemp("res")
+    result = train(TrainConfig(data_dir=str(fly_store), save_dir=str(save_dir), nb_epoch=4, seed=1,
+                               reduce_lr=True, tensorboard=True, **TINY), progress=reports.append)
+    return result, reports
+
+
+def test_loss_falls_and_progress_follows_the_contract(trained):
+    result, reports = trained
+    assert not result.stopped
+    assert len(result.history["loss"]) == len(result.history["val_loss"]) == 4
+    assert result.history["loss"][-1] < 0.8 * result.history["loss"][0]
+    assert result.history["val_loss"][-1] < result.history["val_loss"][0]
+    assert [p.phase for p in reports][-1] == "done"
+    assert {p.phase for p in reports} == {"train", "val", "test", "done"}
+    train_steps = [p for p in reports if p.phase == "train"]
+    assert [p.epoch for p in train_steps if p.step == 1] == [1, 2, 3, 4]
+    assert all(p.nb_epoch == 4 and 1 <= p.step <= p.steps_per_epoch and p.loss is not None for p in train_steps)
+    assert all(p.val_loss is None for p in train_steps if p.epoch == 1)
+    last_val = [p for p in reports if p.phase == "val" and p.epoch == 4][-1]
+    assert last_val.step == last_val.steps_per_epoch
+    assert last_val.val_loss == pytest.approx(result.history["val_loss"][-1], rel=1e-5)
+
+
+def test_three_files_and_plain_yaml_params(trained, fly_store):
+    result, _ = trained
+    stem = result.model_path.name.removesuffix("_model.h5")
+    assert result.params_path.name == f"{stem}_params.yaml" and result.results_path.name == f"{stem}_results.h5"
+    assert all(p.is_file() for p in (result.model_path, result.params_path, result.results_path))
+    assert not [p for p in result.model_path.parent.iterdir() if p.name.startswith(".")]  # no temporary files left
+    params = yaml.safe_load(result.params_path.read_text())
+    assert params["class_names"] == ["noise", "pulse"] and params["class_types"] == ["segment", "event"]
+    assert params["samplerate_x_Hz"] == 2500
+    assert (params["data_padding"], params["stride"]) == (8, 240)
+    assert TrainConfig.from_dict(params).nb_filters == 8 and params["data_dir"] == str(fly_store)
+    assert params["report"] == result.report and np.sum(params["confusion_matrix"]) > 0
+    assert result.report["pulse"]["support"] > 0 and 0 <= result.report["pulse"]["f1"] <= 1
+    assert (result.model_path.parent / f"{stem}_logs").is_dir()  # tensorboard
+
+
+def test_results_hold_history_metrics_labels_and_predictions(trained, fly_store):
+    result, _ = trained
+    _, splits = open_dataset(fly_store)
+    n_test = len(splits["test"])
+    with h5py.File(result.results_path) as f:
+        np.testing.assert_allclose(f["history/loss"][:], result.history["loss"])
+        assert f["confusion_matrix"][:].sum() == n_test  # every test sample predicted once
+        assert f["report/pulse/recall"][()] == pytest.approx(result.report["pulse"]["recall"])
+        np.testing.assert_array_equal(f["labels_true"][:], np.argmax(splits["test"].y, axis=1))
+        assert f["labels_pred"].shape == (n_test,) and f["probabilities"].shape == (n_test, 2)
+
+
+def test_reloaded_model_predicts_the_saved_test_probabilities(trained, fly_store):
+    result, _ = trained
+    model, params = load_model(result.model_path.with_name(result.model_path.name.removesuffix("_model.h5")))
+    assert params["nb_hist"] == 256
+    _, splits = open_dataset(fly_store)
+    x = np.asarray(splits["test"].x[:256], dtype=np.float32)[None]
+    predicted = model.predict_on_batch(x)[0]
+    with h5py.File(result.results_path) as f:
+        saved = f["probabilities"][: 256 - params["data_padding"]]  # the first chunk's loss-bearing part
+    np.testing.assert_allclose(predicted[: len(saved)], saved, atol=2e-3)
+    assert load_model(result.params_path)[1] == params
+
+
+def test_stop_flag_ends_training_after_the_current_step(fly_store, tmp_path):
+    stop = threading.Event()
+    reports = []
+
+    def progress(p):
+        reports.append(p)
+        if p.phase == "train" and p.step == 2:
+            stop.set()
+
+    result = train(data_dir=str(fly_store), save_dir=str(tmp_path), nb_epoch=50, jit_compile=False, **TINY,
+                   progress=progress, stop=stop)
+    assert result.stopped
+    assert [p.step for p in reports if p.phase == "train"] == [1, 2]
+    assert not [p for p in reports if p.phase == "val"]  # the interrupted epoch is not validated
+    assert result.history == {}
+    assert result.model_path.is_file() and result.params_path.is_file() and result.results_path.is_file()
+
+
+def test_fraction_data_with_a_seed_is_reproducible(fly_store):
+    _, splits = open_dataset(fly_store)
+
+    def ranges(seed):
+        return training_parts(TrainConfig(data_dir=str(fly_store), fraction_data=0.3, seed=seed, **TINY), splits)[1]
+
+    assert ranges(3) == ranges(3)
+    assert ranges(3) != ranges(4)
+    start, stop = ranges(3)["train"]
+    assert stop - start == round(0.3 * len(splits["train"]))
+    assert training_parts(TrainConfig(data_dir=str(fly_store), **TINY), splits)[1]["train"] == [0, len(splits["train"])]
+
+
+def test_errors_before_training(fly_store, tmp_path):
+    with pytest.raises(FileFormatError, match="y_sine"):
+        train(data_dir=str(fly_store), save_dir=str(tmp_path), y_suffix="sine", **TINY)
+    with pytest.raises(FileFormatError, match="fewer than one chunk"):
+        train(data_dir=str(fly_store), save_dir=str(tmp_path), **{**TINY, "nb_hist": 2**16})
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    with pytest.raises(FileFormatError, match="cannot write"):
+        train(data_dir=str(fly_store), save_dir=str(blocker / "res"), **TINY)
+    with pytest.raises(ValueError, match="kernel_size"):
+        train(data_dir=str(fly_store), **{**TINY, "kernel_size": 200})
+    assert not list(tmp_path.glob("*_params.yaml"))
+
+
+def test_mirrored_strategy_on_two_logical_cpus(fly_store, tmp_path):
+    script = textwrap.dedent(f"""
+        import tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        import yaml
+        from napari_deepss import train
+        result = train(data_dir={str(fly_store)!r}, save_dir={str(tmp_path)!r}, nb_epoch=1, multi_gpu=True,
+                       **{TINY!r})
+        print("replicas", yaml.safe_load(result.params_path.read_text())["nb_replicas"], result.history["loss"])
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "replicas 2" in out.stdout
