@@ -20,7 +20,9 @@ from napari_deepss.config import TrainConfig, config_from_args
 from napari_deepss.dataset import make_dataset
 from napari_deepss._napari.widgets.loss_plot import TRAIN_COLOR, LossPlot
 from napari_deepss._napari.widgets.train import TrainWidget
+from napari_deepss._napari.widgets import train_process
 from napari_deepss._napari.widgets.train_form import GROUP_TITLES
+from napari_deepss._napari.widgets.train_process import TrainingFailed, TrainingProcess
 
 TRAIN_TIMEOUT_MS = 180_000
 
@@ -58,7 +60,7 @@ def tiny_network(widget, dataset, save_dir, nb_epoch=1):
     widget.nb_filters.value = 8
     widget.kernel_size.value = 4
     widget.nb_conv.value = 1
-    widget.dilations.value = [1, 2]
+    widget.dilations.value = "1 2"
     widget.batch_size.value = 16
     widget.nb_epoch.value = nb_epoch
     widget.learning_rate.value = "0.005"
@@ -115,6 +117,26 @@ def test_bad_folder_shows_why_and_leaves_the_widget_usable(widget, tmp_path, not
     assert not widget.running and widget.start_button.isEnabled() and widget.form.isEnabled()
     widget.data_dir.value = fly_dataset
     assert widget.form.dataset_status.value.startswith("song types: pulse")
+
+
+def test_error_in_the_training_process_is_notified_and_the_form_usable_again(
+    widget, fly_dataset, tmp_path, qtbot, notifications
+):
+    tiny_network(widget, fly_dataset, tmp_path / "res")
+    widget.nb_hist.value = 2**21  # longer than every split of the 60 s recording
+    widget.start()
+    qtbot.waitUntil(lambda: not widget.running, timeout=TRAIN_TIMEOUT_MS)
+    (error,) = messages(notifications, NotificationSeverity.ERROR)
+    assert error.startswith("Training failed:") and "fewer than one chunk" in error
+    assert widget.start_button.isEnabled() and widget.form.isEnabled() and not widget.stop_button.isEnabled()
+
+
+def test_a_child_that_dies_without_a_result_is_reported(fly_dataset, tmp_path, monkeypatch):
+    process = TrainingProcess(TrainConfig(data_dir=str(fly_dataset), save_dir=str(tmp_path)), shutdown_wait_s=10)
+    monkeypatch.setattr(train_process, "CHILD_COMMAND", (sys.executable, "-m", "no_such_module"))
+    with pytest.raises(TrainingFailed, match=r"(?s)ended unexpectedly \(exit code 1\).*No module named no_such_module"):
+        list(process.updates())
+    assert process.done.is_set()
 
 
 def test_training_from_the_form_writes_model_params_and_results(widget, fly_dataset, tmp_path, qtbot, notifications):

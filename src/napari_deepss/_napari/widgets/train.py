@@ -22,7 +22,7 @@ import yaml
 from napari.qt.threading import create_worker
 from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
-from qtpy.QtCore import QEvent
+from qtpy.QtCore import QEvent, Qt
 from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 from superqt.utils import GeneratorWorker
 
@@ -73,9 +73,7 @@ def format_result(result: TrainResult) -> str:
     if result.report:
         lines.append("Test scores (precision / recall / F1):")
         for name, scores in result.report.items():
-            if isinstance(scores, dict) and "precision" in scores:
-                f1 = scores.get("f1-score", scores.get("f1"))
-                lines.append(f"  {name}: {scores['precision']:.3f} / {scores['recall']:.3f} / {f1:.3f}")
+            lines.append(f"  {name}: {scores['precision']:.3f} / {scores['recall']:.3f} / {scores['f1']:.3f}")
     return "\n".join(lines)
 
 
@@ -126,6 +124,9 @@ class TrainWidget(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        chrome = scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth()
+        scroll.setMinimumWidth(self.form.sizeHint().width() + chrome)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, stretch=1)
         layout.addLayout(_row(self.start_button, self.stop_button))

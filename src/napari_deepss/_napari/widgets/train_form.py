@@ -21,7 +21,6 @@ from magicgui.widgets import (
     FileEdit,
     Label,
     LineEdit,
-    ListEdit,
     SpinBox,
     Widget,
 )
@@ -47,7 +46,25 @@ def song_types(attrs: dict) -> list[str]:
     return sorted(key[len(prefix):] for key in attrs if key.startswith(prefix))
 
 
-class DownsamplingFrontend(Container):
+def _as_text(value: Any) -> str:
+    """A value as typed in a text field: lists space-separated, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return str(value)
+
+
+class _Row(Container):
+    """A borderless horizontal container whose widgets keep to the left."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(layout="horizontal", labels=False, **kwargs)
+        self.margins = (0, 0, 0, 0)
+        self.native.layout().addStretch(1)  # widgets are inserted before it
+
+
+class DownsamplingFrontend(_Row):
     """Frontend on/off and downsample factor; the value is ``nb_pre_conv`` (0 = off).
 
     The factor is shown as ``16x`` and stored as nb_pre_conv = log2(factor)
@@ -55,8 +72,7 @@ class DownsamplingFrontend(Container):
     """
 
     def __init__(self, nb_pre_conv: int, **kwargs: Any):
-        super().__init__(layout="horizontal", labels=False, **kwargs)
-        self.margins = (0, 0, 0, 0)
+        super().__init__(**kwargs)
         self._on = CheckBox(text="on", value=False, tooltip=kwargs.get("tooltip"))
         choices = [(f"{2**n}x", n) for n in range(1, MAX_NB_PRE_CONV + 1)]
         self._factor = ComboBox(choices=choices, value=RECOMMENDED_NB_PRE_CONV, tooltip="downsample factor")
@@ -79,12 +95,11 @@ class DownsamplingFrontend(Container):
         self._show_state()
 
 
-class SeparableBlocks(Container):
+class SeparableBlocks(_Row):
     """One switch per TCN block; the value is ``use_separable`` with one bool per block."""
 
     def __init__(self, n_blocks: int, **kwargs: Any):
-        super().__init__(layout="horizontal", labels=False, **kwargs)
-        self.margins = (0, 0, 0, 0)
+        super().__init__(**kwargs)
         self.set_blocks(n_blocks)
 
     def set_blocks(self, n_blocks: int) -> None:
@@ -169,10 +184,9 @@ class TrainForm(QWidget):
             return CheckBox(value=default, **common)
         if kind == "int":
             return SpinBox(value=default, min=0, max=_INT_MAX, **common)
-        if kind == "list[int]":
-            return ListEdit(value=list(default), annotation=list[int], **common)
-        # floats and optional ints are typed as text: a spin box would round 0.00012 to its decimals
-        return LineEdit(value="" if default is None else str(default), **common)
+        # floats, optional ints and number lists are typed as text: a spin box would round 0.00012 to
+        # its decimals, and a list editor with one box per number is wider than a dock
+        return LineEdit(value=_as_text(default), **common)
 
     # --- reading and writing --------------------------------------------------------------------------------
 
@@ -183,6 +197,8 @@ class TrainForm(QWidget):
             value = widget.value
             if isinstance(widget, FileEdit):
                 value = "" if value is None else str(value)
+            elif isinstance(widget, LineEdit) and self._kinds[name].startswith("list["):
+                value = value.replace(",", " ").split()
             elif isinstance(widget, LineEdit) and self._kinds[name] != "str":
                 value = value.strip() or None
             values[name] = value
@@ -204,8 +220,8 @@ class TrainForm(QWidget):
             widget = self.fields[name]
             if isinstance(widget, FileEdit):
                 value = value or None
-            elif isinstance(widget, LineEdit) and self._kinds[name] != "str":
-                value = "" if value is None else str(value)
+            elif isinstance(widget, LineEdit):
+                value = _as_text(value)
             try:
                 widget.value = value
             except ValueError as err:

@@ -37,6 +37,7 @@ from ...config import TrainConfig, yaml_safe
 from ...errors import FileFormatError
 from ...training import TrainProgress, TrainResult, train
 
+CHILD_COMMAND = (sys.executable, "-m", __name__)
 MARKER = "@dss-train "
 STOP = "stop"
 PROGRESS_INTERVAL_S = 0.1  # at most ten progress messages per second during an epoch
@@ -73,7 +74,7 @@ class TrainingProcess:
     def updates(self) -> Generator[TrainProgress, None, TrainResult]:
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                CHILD_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, text=True, bufsize=1,
             )
             self._send(json.dumps(self.config.to_dict()))
