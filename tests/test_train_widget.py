@@ -139,6 +139,22 @@ def test_a_child_that_dies_without_a_result_is_reported(fly_dataset, tmp_path, m
     assert process.done.is_set()
 
 
+def test_a_stop_asked_before_the_child_starts_is_kept(fly_dataset, tmp_path):
+    config = TrainConfig(data_dir=str(fly_dataset), save_dir=str(tmp_path), nb_hist=256, nb_filters=8, kernel_size=4,
+                         nb_conv=1, dilations=[1, 2], nb_epoch=400, jit_compile=False, verbose=0)
+    process = TrainingProcess(config, shutdown_wait_s=60)
+    process.request_stop()
+    updates = process.updates()
+    epochs = set()
+    while True:
+        try:
+            epochs.add(next(updates).epoch)
+        except StopIteration as finished:
+            result = finished.value
+            break
+    assert result.stopped and result.model_path.is_file() and epochs == {1}
+
+
 def test_training_from_the_form_writes_model_params_and_results(widget, fly_dataset, tmp_path, qtbot, notifications):
     tiny_network(widget, fly_dataset, tmp_path / "res", nb_epoch=2)
     widget.save_prefix.value = "fly"

@@ -64,6 +64,7 @@ class TrainingProcess:
         self.config = config
         self.shutdown_wait_s = shutdown_wait_s
         self.done = threading.Event()
+        self.stop_requested = False
         self.log: collections.deque[str] = collections.deque(maxlen=LOG_TAIL_LINES)
         self._process: subprocess.Popen | None = None
         self._stdin_lock = threading.Lock()
@@ -78,6 +79,8 @@ class TrainingProcess:
                 stderr=subprocess.STDOUT, text=True, bufsize=1,
             )
             self._send(json.dumps(self.config.to_dict()))
+            if self.stop_requested:  # asked before the child existed
+                self._send(STOP)
             result, error = None, None
             for line in self._process.stdout:
                 message = self._read(line)
@@ -109,6 +112,7 @@ class TrainingProcess:
 
     def request_stop(self) -> None:
         """Ask the child to end training after the current step (it keeps the best model and writes its files)."""
+        self.stop_requested = True
         self._send(STOP)
 
     def stop_and_wait(self) -> bool:
@@ -189,8 +193,8 @@ def _watch_stdin(stop: threading.Event) -> None:
 
 
 def main() -> int:
-    # below the viewer's priority: TensorFlow uses every core, and the GUI should get the CPU first
-    os.nice(CHILD_NICENESS)
+    if hasattr(os, "nice"):  # below the viewer's priority: TensorFlow takes every core, the GUI goes first
+        os.nice(CHILD_NICENESS)
     config = TrainConfig.from_dict(json.loads(sys.stdin.readline()))
     stop = threading.Event()
     threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
