@@ -10,6 +10,7 @@ import threading
 import h5py
 import numpy as np
 import pytest
+import soundfile
 import yaml
 from predict_helpers import fly_slice
 
@@ -116,6 +117,33 @@ def test_stop_flag_ends_training_after_the_current_step(fly_store, tmp_path):
     assert result.model_path.is_file() and result.params_path.is_file() and result.results_path.is_file()
 
 
+def test_stop_during_validation_discards_the_incomplete_epoch(fly_store, tmp_path):
+    stop = threading.Event()
+    reports = []
+
+    def progress(p):
+        reports.append(p)
+        if p.phase == "val" and p.epoch == 2 and p.step == 1:
+            stop.set()
+
+    result = train(data_dir=str(fly_store), save_dir=str(tmp_path), nb_epoch=50, **TINY, progress=progress, stop=stop)
+    assert result.stopped and len(result.history["val_loss"]) == 1
+    assert [p.step for p in reports if p.phase == "val" and p.epoch == 2] == [1]
+    assert not [p for p in reports if p.phase == "train" and p.epoch == 3]
+
+
+def test_multichannel_recordings_with_separable_blocks(fly_wav, tmp_path):
+    wav = fly_slice(fly_wav, tmp_path / "data", seconds=6.0)
+    mono, rate = soundfile.read(wav, dtype="float32")
+    noise = np.random.default_rng(0).normal(0, 0.01, mono.shape).astype(np.float32)
+    soundfile.write(wav, np.stack([mono, 0.5 * mono + noise], axis=1), rate)
+    store = make_dataset(wav.parent, tmp_path / "stereo.npy").store_folder
+    result = train(data_dir=str(store), nb_epoch=1, **{**TINY, "use_separable": [True]})
+    model, params = load_model(result.params_path)
+    assert params["nb_channels"] == 2 and model.input_shape == (None, 256, 2)
+    assert result.model_path.parent == tmp_path / "stereo.res"  # the default save folder
+
+
 def test_fraction_data_with_a_seed_is_reproducible(fly_store):
     _, splits = open_dataset(fly_store)
 
@@ -153,7 +181,10 @@ def test_mirrored_strategy_on_two_logical_cpus(fly_store, tmp_path):
         result = train(data_dir={str(fly_store)!r}, save_dir={str(tmp_path)!r}, nb_epoch=1, multi_gpu=True,
                        **{TINY!r})
         print("replicas", yaml.safe_load(result.params_path.read_text())["nb_replicas"], result.history["loss"])
+        import sys
+        print("qt", any(name.split(".")[0] in ("qtpy", "PyQt5", "PyQt6", "PySide6", "napari") for name in sys.modules))
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "replicas 2" in out.stdout
+    assert "qt False" in out.stdout  # runs on a cluster node without a display

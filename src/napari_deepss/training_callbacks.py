@@ -54,17 +54,22 @@ class TrainingMonitor(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self.loss = float(logs["loss"])
         self.report("train", self.epoch, batch + 1, self.steps, self.loss, self.val_loss)
-        if self.stop.is_set():
-            self.stopped = True
-            self.model.stop_training = True
+        self._check_stop()
 
     def on_test_batch_begin(self, batch, logs=None):
-        if self.stopped:
+        if self.stopped:  # stopped during training steps: skip this epoch's validation
             self.model.stop_evaluating = True
 
     def on_test_batch_end(self, batch, logs=None):
         if not self.stopped:
             self.report("val", self.epoch, batch + 1, self.val_steps, self.loss, float(logs["loss"]))
+            self._check_stop()
+
+    def _check_stop(self):
+        if self.stop.is_set():
+            self.stopped = True
+            self.model.stop_training = True
+            self.model.stop_evaluating = True
 
     def on_epoch_end(self, epoch, logs=None):
         if self.stopped:
