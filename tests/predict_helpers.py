@@ -66,3 +66,25 @@ def amplitude_network(nb_hist: int = 64, rate: float = 1000.0, data_padding: int
         "nb_channels": 2,
     }
     return model, params
+
+
+def train_tiny_fly_network_in_child(fly_wav: Path, folder: Path) -> tuple[str, Path]:
+    """:func:`train_tiny_fly_network` in a child process, for tests with a napari viewer.
+
+    TensorFlow and napari's OpenGL driver crash when loaded into one process.
+    """
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, __file__, str(fly_wav), str(folder)], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"training the tiny network failed:\n{done.stderr[-3000:]}")
+    prefix, wav = done.stdout.strip().splitlines()[-2:]
+    return prefix, Path(wav)
+
+
+if __name__ == "__main__":
+    import sys
+
+    trained = train_tiny_fly_network(Path(sys.argv[1]), Path(sys.argv[2]))
+    print(*trained, sep="\n")

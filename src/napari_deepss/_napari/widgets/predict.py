@@ -3,12 +3,13 @@
 Choose a network (its ``_model.h5``), a recording open as a spectrogram and
 the post-processing options (the fields of
 :class:`~napari_deepss.postprocess.PostprocessOptions`, named like them).
-Prediction runs in a napari worker (:func:`~napari_deepss.prediction.iter_predict`)
-with a progress bar; Stop ends it after the current batch. The result is a
-shapes layer ``<recording>_predicted_annotations`` (events as lines,
-segments as rectangles, coloured per song type) to proofread: delete, move or
-relabel shapes, then save it as DeepSS annotations (File > Save Selected
-Layers). Optionally an image of the class probabilities lies in a band under
+Prediction runs in a child process (:mod:`.predict_process`: TensorFlow cannot
+share napari's process) watched by a napari worker, with a progress bar; Stop
+ends it at once and adds nothing. The result is a pair
+of annotation layers named ``<recording>_predicted_annotations`` (segments as
+rectangles) and ``<recording>_predicted_annotations events`` (events as
+ticks), coloured per song type, to proofread: delete, move or relabel, then
+save them as DeepSS annotations. Optionally an image of the class probabilities lies in a band under
 the spectrogram, aligned in time: one row per song type, 0 (dark) to 1.
 """
 
@@ -24,16 +25,15 @@ from napari.utils.notifications import show_error, show_info
 
 from ...annotations import recording_stem
 from ...postprocess import PostprocessOptions
-from ...prediction import iter_predict
-from ..annotation_layer import annotations_layer_data
+from ...prediction import PredictionCancelled
+from ..annotation_layer import annotations_layers_data
 from ..spectrogram_layer import SPECTROGRAM_KIND
 from .make_dataset import option_widget
+from .predict_process import PredictionProcess
 
 PROBABILITIES_KIND = "probabilities"
 #: height of the probability band under the spectrogram, as a fraction of the spectrogram's frequency range
 BAND_FRACTION = 0.25
-#: wider probability traces are max-pooled in time to this many columns (short events stay visible)
-MAX_PROBABILITY_COLUMNS = 2**16
 
 
 def recording_name(layer) -> str:
@@ -41,24 +41,21 @@ def recording_name(layer) -> str:
     return recording_stem(path) if path else layer.name
 
 
-def probabilities_layer_data(probabilities: np.ndarray, samplerate: float, class_names, freq_range, *, name: str):
-    """``(data, kwargs, "image")``: song-class probabilities as rows of a band just under ``freq_range``.
+def probabilities_layer_data(rows: np.ndarray, columns_per_second: float, class_names, freq_range, *, name: str):
+    """``(data, kwargs, "image")``: song-class probability ``rows`` as a band just under ``freq_range``.
 
-    World coordinates are (frequency Hz, time s) like the spectrogram's; the
-    band spans ``BAND_FRACTION`` of the frequency range below its lower edge.
+    ``rows`` [song classes, columns] (see :func:`.predict_process.pooled_rows`)
+    start at time 0. World coordinates are (frequency Hz, time s) like the
+    spectrogram's; the band spans ``BAND_FRACTION`` of the frequency range
+    below its lower edge, the first song class at the top.
     """
-    rows = np.asarray(probabilities[:, 1:], dtype=np.float32).T  # noise (class 0) is 1 - the rest
-    step = max(1, -(-rows.shape[1] // MAX_PROBABILITY_COLUMNS))
-    if step > 1:
-        width = -(-rows.shape[1] // step) * step
-        padded = np.pad(rows, ((0, 0), (0, width - rows.shape[1])))
-        rows = padded.reshape(len(rows), -1, step).max(axis=2)
     fmin, fmax = (float(f) for f in freq_range)
     row_height = BAND_FRACTION * (fmax - fmin) / max(len(rows), 1)
+    column = 1 / columns_per_second
     kwargs = {
         "name": name,
-        "scale": (row_height, step / samplerate),
-        "translate": (fmin - (len(rows) - 0.5) * row_height, (step - 1) / 2 / samplerate),
+        "scale": (row_height, column),
+        "translate": (fmin - (len(rows) - 0.5) * row_height, column / 2),
         "axis_labels": ("frequency", "time"),
         "units": ("Hz", "s"),
         "contrast_limits": (0.0, 1.0),
@@ -66,11 +63,10 @@ def probabilities_layer_data(probabilities: np.ndarray, samplerate: float, class
         "metadata": {
             "deepss_kind": PROBABILITIES_KIND,
             "class_names": list(class_names[1:]),
-            "samplerate": samplerate / step,
             "freq_range": (fmin - len(rows) * row_height, fmin),
         },
     }
-    return rows[::-1], kwargs, "image"  # first song class at the top of the band
+    return np.asarray(rows)[::-1], kwargs, "image"  # frequency runs up: the last row is drawn on top
 
 
 class PredictWidget(Container):
@@ -81,7 +77,7 @@ class PredictWidget(Container):
         self.viewer = napari_viewer
         model = FileEdit(name="model", label="Model (_model.h5)", mode="r", filter="*_model.h5",
                          tooltip="The trained network: its _model.h5 (the _params.yaml beside it is read too).")
-        recording = ComboBox(name="recording", label="Recording", choices=self._recordings, nullable=True,
+        recording = ComboBox(name="recording", label="Recording", choices=self._recordings,
                              tooltip="A recording open in the viewer (its spectrogram layer).")
         show_probabilities = CheckBox(name="show_probabilities", label="Show probabilities", value=True,
                                       tooltip="Add an image of the class probabilities under the spectrogram.")
@@ -91,6 +87,7 @@ class PredictWidget(Container):
         self.extend([model, recording, *map(option_widget, PostprocessOptions.fields()), show_probabilities,
                      self.run_button, self.stop_button, self.status])
         self._worker = None
+        self._process: PredictionProcess | None = None
         self._bar: progress | None = None
         self._source = None
         self.run_button.changed.connect(self.start)
@@ -109,7 +106,7 @@ class PredictWidget(Container):
         return PostprocessOptions(**{option.name: self[option.name].value for option in PostprocessOptions.fields()})
 
     def start(self) -> None:
-        """Predict the chosen recording in a worker thread."""
+        """Predict the chosen recording in a child process watched by a worker thread."""
         layer = self.recording.value
         if layer is None:
             show_error("Predict: open a recording first (its spectrogram is what gets annotated).")
@@ -124,16 +121,18 @@ class PredictWidget(Container):
             show_error(f"Predict: {err}")
             return
         meta = layer.metadata
+        path = meta.get("path")
+        recording = {"path": path} if path and Path(path).is_file() else {
+            "samples": meta["samples"], "samplerate": meta["samplerate"]}
         self._source = layer
+        self._process = PredictionProcess(model, options, self.show_probabilities.value, **recording)
         self._worker = create_worker(
-            iter_predict, meta["samples"], str(model), samplerate=meta["samplerate"], options=options,
-            keep_probabilities=self.show_probabilities.value,
+            self._process.updates,
             _ignore_errors=True,  # errors become one readable notification (_failed), not a traceback
         )
         self._worker.yielded.connect(self._progressed)
         self._worker.returned.connect(self._succeeded)
         self._worker.errored.connect(self._failed)
-        self._worker.aborted.connect(self._stopped)
         self._worker.finished.connect(self._finished)
         self.run_button.enabled = False
         self.stop_button.enabled = True
@@ -142,9 +141,9 @@ class PredictWidget(Container):
         self._worker.start()
 
     def stop(self) -> None:
-        """End the prediction after the current batch; nothing is added."""
-        if self._worker is not None:
-            self._worker.quit()
+        """End the prediction now; nothing is added."""
+        if self._process is not None:
+            self._process.stop()
             self.status.value = "Stopping…"
 
     def _progressed(self, step) -> None:
@@ -155,29 +154,28 @@ class PredictWidget(Container):
         self._bar.update(done - self._bar.n)
         self.status.value = f"Predicting… {100 * done / total:.0f}%"
 
-    def _succeeded(self, prediction) -> None:
+    def _succeeded(self, result) -> None:
         layer = self._source
         name = recording_name(layer)
         freq_range = layer.metadata["freq_range"]
         if self.viewer is not None:
-            if prediction.probabilities is not None:
+            if result.band is not None:
                 self.viewer.add_layer(_layer(probabilities_layer_data(
-                    prediction.probabilities, prediction.samplerate, prediction.class_names, freq_range,
-                    name=f"{name}_probabilities")))
-            self.viewer.add_layer(_layer(annotations_layer_data(
-                prediction.annotations(), freq_range, name=f"{name}_predicted_annotations")))
-        counts = {**{n: len(t) for n, t in prediction.events.items()},
-                  **{n: len(t) for n, t in prediction.segments.items()}}
-        summary = ", ".join(f"{count} {n}" for n, count in counts.items())
-        self.status.value = f"Done: {summary}. Proofread, then save the layer."
+                    result.band, result.band_rate, result.class_names, freq_range, name=f"{name}_probabilities")))
+            for layer_data in annotations_layers_data(result.annotations, freq_range,
+                                                      name=f"{name}_predicted_annotations"):
+                self.viewer.add_layer(_layer(layer_data))
+        found = {**result.annotations.events(), **result.annotations.segments()}
+        summary = ", ".join(f"{len(times)} {n}" for n, times in found.items())
+        self.status.value = f"Done: {summary}. Proofread, then save the layers."
         show_info(f"Predicted {name}: {summary}")
 
     def _failed(self, err: Exception) -> None:
+        if isinstance(err, PredictionCancelled):
+            self.status.value = "Stopped; nothing was added."
+            return
         self.status.value = f"Failed: {err}"
         show_error(f"Predict failed: {err}")
-
-    def _stopped(self, *_) -> None:
-        self.status.value = "Stopped; nothing was added."
 
     def _finished(self) -> None:
         if self._bar is not None:
@@ -186,6 +184,7 @@ class PredictWidget(Container):
         self.run_button.enabled = True
         self.stop_button.enabled = False
         self._worker = None
+        self._process = None
 
 
 def _layer(layer_data):

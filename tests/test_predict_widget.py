@@ -1,0 +1,134 @@
+"""The Predict dock widget: runs in a worker, adds the prediction layers, proofread and saved as annotations.
+
+Run under a virtual X server: ``xvfb-run -a python -m pytest tests/test_predict_widget.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from predict_helpers import train_tiny_fly_network_in_child
+
+from napari_deepss._napari.annotation_layer import layers_to_annotations
+from napari_deepss._napari.widgets import predict as widget_module
+from napari_deepss._napari.widgets.predict import PredictWidget, probabilities_layer_data
+from napari_deepss._napari.widgets.predict_process import pooled_rows
+from napari_deepss.annotations import read_annotations, write_annotations
+from napari_deepss.postprocess import PostprocessOptions
+
+TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def tiny_network(fly_wav, tmp_path_factory):
+    return train_tiny_fly_network_in_child(fly_wav, tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    shown = {"info": [], "error": []}
+    monkeypatch.setattr(widget_module, "show_info", shown["info"].append)
+    monkeypatch.setattr(widget_module, "show_error", shown["error"].append)
+    return shown
+
+
+@pytest.fixture
+def viewer_and_widget(make_napari_viewer, tiny_network, tmp_path):
+    import shutil
+
+    _, wav = tiny_network
+    recording = shutil.copy(wav, tmp_path / "song.wav")  # without annotations beside it
+    viewer = make_napari_viewer()
+    viewer.open(recording, plugin="napari-deepss")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-deepss", "Predict")
+    assert isinstance(widget, PredictWidget)
+    return viewer, widget
+
+
+def test_fields_are_the_core_options_and_recordings_are_the_open_spectrograms(viewer_and_widget):
+    viewer, widget = viewer_and_widget
+    assert widget.options() == PostprocessOptions()
+    assert widget.recording.value is viewer.layers["song"]
+    viewer.layers.remove("song")
+    assert widget.recording.value is None
+
+
+def test_predicts_in_a_worker_and_adds_layers_to_proofread(viewer_and_widget, tiny_network, qtbot, messages, tmp_path):
+    viewer, widget = viewer_and_widget
+    prefix, _ = tiny_network
+    widget.model.value = prefix + "_model.h5"
+    widget.event_thres.value = 0.3
+    widget.run_button.clicked()
+    assert not widget.run_button.enabled and widget.stop_button.enabled
+    qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
+    assert messages["error"] == [] and len(messages["info"]) == 1 and "pulse" in messages["info"][0]
+
+    spectrogram = viewer.layers["song"]
+    segments, events = viewer.layers["song_predicted_annotations"], viewer.layers["song_predicted_annotations events"]
+    for layer in (segments, events):
+        assert layer.metadata["deepss_kind"] == "annotations" and layer.metadata["path"] is None
+    assert len(segments.data) == 0 and len(events.data) > 1  # the fly network knows pulses only
+    assert set(events.features["name"]) == {"pulse"}
+
+    band = viewer.layers["song_probabilities"]
+    assert band.data.shape == (1, 30000)  # one song class, every sample of 12 s at 2.5 kHz
+    assert band.metadata["freq_range"][1] == spectrogram.metadata["freq_range"][0]  # just under the spectrogram
+    (_, t0), (_, t1) = band.extent.world
+    (_, s0), (_, s1) = spectrogram.extent.world
+    assert abs(t0 - s0) < 0.01 and abs(t1 - s1) < 0.01  # same stretch of time
+
+    # proofread: delete one event, save both layers as DeepSS annotations
+    n_events = len(events.data)
+    events.selected_data = {0}
+    events.remove_selected()
+    target = write_annotations(layers_to_annotations([segments.as_layer_data_tuple(), events.as_layer_data_tuple()]),
+                               tmp_path / "song_annotations.csv")
+    assert len(read_annotations(target).events()["pulse"]) == n_events - 1
+
+
+def test_a_recording_without_a_file_is_handed_over_as_samples(make_napari_viewer, tiny_network, qtbot, messages):
+    viewer = make_napari_viewer()
+    viewer.open_sample("napari-deepss", "synthetic_song")  # generated in memory: no path
+    _, widget = viewer.window.add_plugin_dock_widget("napari-deepss", "Predict")
+    widget.model.value = tiny_network[0] + "_model.h5"
+    widget.show_probabilities.value = False
+    widget.run_button.clicked()
+    qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
+    assert messages["error"] == []
+    assert "synthetic_song_predicted_annotations events" in viewer.layers
+    assert "synthetic_song_probabilities" not in viewer.layers
+
+
+def test_stop_adds_nothing(viewer_and_widget, tiny_network, qtbot, messages):
+    viewer, widget = viewer_and_widget
+    prefix, _ = tiny_network
+    widget.model.value = prefix + "_model.h5"
+    widget.run_button.clicked()
+    widget.stop_button.clicked()
+    qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
+    assert [layer.name for layer in viewer.layers] == ["song"]
+    assert widget.status.value.startswith("Stopped") and messages["error"] == []
+
+
+def test_missing_model_or_recording_is_a_message(viewer_and_widget, messages, tmp_path):
+    viewer, widget = viewer_and_widget
+    widget.run_button.clicked()
+    assert "_model.h5" in messages["error"][-1]
+    widget.model.value = tmp_path / "nothing_model.h5"
+    viewer.layers.remove("song")
+    widget.run_button.clicked()
+    assert "open a recording" in messages["error"][-1]
+    assert widget.run_button.enabled
+
+
+def test_long_probability_traces_are_max_pooled_so_short_events_stay_visible():
+    probabilities = np.zeros((300_000, 3), dtype=np.float32)
+    probabilities[:, 0] = 1
+    probabilities[123_456, :] = [0, 1, 0]
+    rows, rate = pooled_rows(probabilities, 10_000.0, max_columns=2**16)
+    assert rows.shape == (2, 60_000) and rate == 2_000.0  # pooled by 5
+    assert rows[0, 123_456 // 5] == 1.0 and rows[0].sum() == 1.0 and rows[1].max() == 0.0
+    data, kwargs, kind = probabilities_layer_data(rows, rate, ["noise", "a", "b"], (0, 5000), name="p")
+    assert kind == "image" and kwargs["metadata"]["class_names"] == ["a", "b"]
+    assert data[1].max() == 1.0 and data[0].max() == 0.0  # frequency runs up: the last row, 'a', is the top one
+    assert kwargs["metadata"]["freq_range"] == (-1250.0, 0.0)
