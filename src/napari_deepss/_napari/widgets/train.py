@@ -215,6 +215,7 @@ class TrainWidget(QWidget):
         self._worker.errored.connect(self._failed)
         self._worker.finished.connect(self._cleanup)
         epochs = progress(total=config.nb_epoch, desc="DeepSS training: epochs")
+        # not nested under the epochs bar: closing a nested pair segfaults napari 0.9.2's activity dialog
         self._bars = [epochs, progress(total=0, desc="steps")]
         self._phase = ""
         self.loss_plot.clear()
