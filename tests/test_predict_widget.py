@@ -5,6 +5,8 @@ Run under a virtual X server: ``xvfb-run -a python -m pytest tests/test_predict_
 
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 import pytest
 from predict_helpers import train_tiny_fly_network_in_child
@@ -26,9 +28,10 @@ def tiny_network(fly_wav, tmp_path_factory):
 
 @pytest.fixture
 def messages(monkeypatch):
-    shown = {"info": [], "error": []}
-    monkeypatch.setattr(widget_module, "show_info", shown["info"].append)
-    monkeypatch.setattr(widget_module, "show_error", shown["error"].append)
+    """The widget's notifications by kind, instead of napari pop-ups."""
+    shown = collections.defaultdict(list)
+    for kind in ("info", "error"):
+        monkeypatch.setattr(widget_module, f"show_{kind}", shown[kind].append)
     return shown
 
 
