@@ -158,6 +158,7 @@ def test_a_stop_asked_before_the_child_starts_is_kept(fly_dataset, tmp_path):
 def test_training_from_the_form_writes_model_params_and_results(widget, fly_dataset, tmp_path, qtbot, notifications):
     tiny_network(widget, fly_dataset, tmp_path / "res", nb_epoch=2)
     widget.save_prefix.value = "fly"
+    trained = widget.config()
     widget.start()
     assert widget.running and not widget.start_button.isEnabled()
     qtbot.waitUntil(lambda: not widget.running, timeout=TRAIN_TIMEOUT_MS)
@@ -169,6 +170,9 @@ def test_training_from_the_form_writes_model_params_and_results(widget, fly_data
     assert all(str(tmp_path / "res" / name) in info for name in written)
     assert len(widget.loss_plot.val_points) == 2 and widget.loss_plot.train_points
     assert widget.start_button.isEnabled() and widget.form.isEnabled()
+    widget.nb_hist.value = 512
+    widget.load_settings(tmp_path / "res" / written[1])  # an earlier run's _params.yaml fills the form
+    assert widget.config() == trained
 
 
 def test_stop_ends_training_early_with_a_model_saved(widget, fly_dataset, tmp_path, qtbot, notifications):
