@@ -59,8 +59,8 @@ class TrainConfig:
     fraction_data: float = option(1.0, "Fraction (0-1] of the training and validation data to use, as one random "
                                   "contiguous stretch per split; the test split is always used whole.", "data",
                                   "Data fraction")
-    seed: int | None = option(None, "Random seed that makes the choice of the data fraction reproducible "
-                              "(none: a different stretch every run).", "data", "Seed")
+    seed: int | None = option(None, "Random seed that makes the choice of the data fraction, the initial weights "
+                              "and the order of the chunks reproducible (none: different every run).", "data", "Seed")
     # network
     model_name: str = option("tcn", "Network architecture: temporal convolutional network ('tcn'; 'tcn_stft' is "
                              "DeepSS's name for the same network with the STFT frontend, which nb_pre_conv > 0 "
@@ -275,7 +275,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         kind, meta = kinds[f.name], f.metadata
         default = getattr(defaults, f.name)
         shown = " ".join(map(str, default)) if isinstance(default, list) else default
-        help_text = f"{meta['help']} (default: {shown if shown not in ('', None) else 'none'})".replace("%", "%%")
+        help_text = (meta["help"] if shown in ("", None) else f"{meta['help']} (default: {shown})").replace("%", "%%")
         common = {"dest": f.name, "default": argparse.SUPPRESS}
         if "choices" in meta:
             common["choices"] = meta["choices"]
