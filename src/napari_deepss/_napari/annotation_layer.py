@@ -36,6 +36,7 @@ import re
 
 import numpy as np
 import pandas as pd
+from napari.utils.colormaps.standardize_color import transform_color
 
 from ..annotations import Annotations
 from .spectrogram_layer import FIRST_VIEW_SECONDS
@@ -78,14 +79,30 @@ def song_type_colors(song_types) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(ordered)}
 
 
-def _color_cycle(song_types, present) -> list[str]:
-    """A napari colour cycle that gives each song type its :func:`song_type_colors` colour.
+def layer_colors(metadata) -> dict[str, str]:
+    """Colour of each song type of an annotation layer: the palette, or the user's choice in ``metadata['colors']``."""
+    return {**song_type_colors(metadata.get("song_types", {})), **metadata.get("colors", {})}
+
+
+def apply_colors(layer) -> None:
+    """Colour the layer's annotations by :func:`layer_colors` (after new song types or recolouring)."""
+    colors = layer_colors(layer.metadata)
+    if layer.metadata.get("annotation_part") == EVENTS_PART:
+        layer.face_color_cycle = colors or list(PALETTE)
+        return
+    # napari keeps the name -> colour mapping it handed out; replace it and recolour
+    layer.edge_color_cycle_map = {name: transform_color(c)[0] for name, c in colors.items()}
+    layer.face_color_cycle_map = {name: np.array(_face_color(c)) for name, c in colors.items()}
+    layer.refresh_colors(update_color_mapping=False)
+
+
+def _color_cycle(colors: dict[str, str], present) -> list[str]:
+    """A napari colour cycle that gives each song type its colour in ``colors``.
 
     napari hands the cycle out to the sorted distinct names present in the
     layer; the types without shapes follow, then the palette again.
     """
-    colors = song_type_colors(song_types)
-    absent = [n for n in sorted(song_types, key=_natural_key) if n not in present]
+    absent = [n for n in sorted(colors, key=_natural_key) if n not in present]
     return [colors[n] for n in sorted(present)] + [colors[n] for n in absent] + list(PALETTE)
 
 
@@ -138,7 +155,7 @@ def _segments_layer_data(names, start, stop, channel, freq_range, name, metadata
     rectangles[:, :, 0] = (fmin, fmax, fmax, fmin)
     rectangles[:, :, 1] = np.stack([start, start, stop, stop], axis=1)
     features = _features(names, metadata["song_types"], channel, start_seconds=start, stop_seconds=stop)
-    cycle = _color_cycle(metadata["song_types"], set(names))
+    cycle = _color_cycle(song_type_colors(metadata["song_types"]), set(names))
     kwargs = {
         **_common_kwargs(name, features, len(names), metadata, SEGMENTS_PART),
         "shape_type": "rectangle",
@@ -155,13 +172,12 @@ def _events_layer_data(names, times, channel, freq_range, name, metadata) -> tup
     fmin, fmax = freq_range
     points = np.stack([np.full(len(names), (fmin + fmax) / 2), times], axis=1)
     features = _features(names, metadata["song_types"], channel)
-    cycle = _color_cycle(metadata["song_types"], set(names))
     kwargs = {
         **_common_kwargs(f"{name} events", features, len(names), metadata, EVENTS_PART),
         "symbol": "vbar",
         "size": EVENT_TICK_SECONDS,
         "face_color": "name",
-        "face_color_cycle": cycle,
+        "face_color_cycle": song_type_colors(metadata["song_types"]) or list(PALETTE),
         "border_width": 0,
     }
     return points, kwargs, "points"
@@ -287,6 +303,15 @@ def layer_to_annotations(data, shape_types, features, song_types) -> Annotations
     start, stop = _restore_file_times(start, stop, features)
     channel = features["channel"].to_numpy(dtype=object) if "channel" in features else None
     return Annotations.from_rows(names, start, stop, song_types=song_types, channel=channel)
+
+
+def segment_times(layer) -> np.ndarray:
+    """``[n, 2]`` start and stop seconds of a segments layer's rectangles (file times where unmoved)."""
+    if not len(layer.data):
+        return np.zeros((0, 2))
+    start = np.array([v[:, -1].min() for v in layer.data], dtype=np.float64)
+    stop = np.array([v[:, -1].max() for v in layer.data], dtype=np.float64)
+    return np.stack(_restore_file_times(start, stop, layer.features), axis=1)
 
 
 def _shape_names(features: pd.DataFrame, n: int) -> list[str]:

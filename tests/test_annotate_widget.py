@@ -1,0 +1,226 @@
+"""The Annotate dock widget on the real fly recording (pytest-qt, run under Xvfb).
+
+Dialogs are the widget module's functions, replaced here, so nothing blocks.
+Drawing goes through the viewer's mouse callbacks with napari's test events.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from app_model.types import KeyBinding
+from napari.utils._test_utils import read_only_mouse_event
+from napari.utils.interactions import mouse_move_callbacks, mouse_press_callbacks, mouse_release_callbacks
+
+from napari_deepss._napari.navigation import show_time, visible_time_range
+from napari_deepss._napari.widgets import annotate
+from napari_deepss._napari.widgets.annotate import AnnotateWidget
+from napari_deepss.annotation_saving import autosave_path_for, backup_path_for
+from napari_deepss.annotations import annotations_path_for, read_annotations
+from napari_deepss.audio import load_audio
+
+PLUGIN = "napari-deepss"
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs(monkeypatch):
+    """Every dialog fails the test unless a test replaces it; closing at teardown discards."""
+
+    def unexpected(*args):
+        raise AssertionError(f"unexpected dialog {args}")
+
+    for name in ("ask_recover", "confirm_delete", "choose_color", "choose_save_path", "choose_folder"):
+        monkeypatch.setattr(annotate, name, unexpected)
+    monkeypatch.setattr(annotate, "ask_unsaved", lambda *args: "discard")
+
+
+@pytest.fixture
+def recording(tmp_path, fly_wav):
+    folder = tmp_path / "rec"
+    folder.mkdir()
+    shutil.copy(annotations_path_for(fly_wav), folder)
+    return shutil.copy(fly_wav, folder)
+
+
+@pytest.fixture
+def widget(recording, make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    viewer.open(recording, plugin=PLUGIN)
+    widget = AnnotateWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    return widget
+
+
+def _press_key(widget, key: str) -> None:
+    """What napari does for a key press on the viewer: call the bound function."""
+    widget.viewer.keymap[KeyBinding.from_str(key)](widget.viewer)
+
+
+def _mouse(viewer, start: float, stop: float | None = None, modifiers=()) -> None:
+    """A click at ``start`` seconds, or a drag from ``start`` to ``stop``, on the spectrogram."""
+    mouse_press_callbacks(viewer, read_only_mouse_event(type="mouse_press", position=(600.0, start), modifiers=list(modifiers)))
+    end = start if stop is None else stop
+    if stop is not None:
+        mouse_move_callbacks(viewer, read_only_mouse_event(type="mouse_move", is_dragging=True, position=(600.0, (start + stop) / 2)))
+        mouse_move_callbacks(viewer, read_only_mouse_event(type="mouse_move", is_dragging=True, position=(600.0, end)))
+    mouse_release_callbacks(viewer, read_only_mouse_event(type="mouse_release", position=(600.0, end)))
+
+
+def _add_type(widget, name: str, kind: str) -> None:
+    widget.type_name.setText(name)
+    widget.type_kind.setCurrentText(kind)
+    widget.add_type_button.click()
+
+
+def _rows(table):
+    return [(n, a, b) for n, a, b, p in zip(table.names, table.start_seconds, table.stop_seconds, table.is_placeholder) if not p]
+
+
+def test_widget_lists_the_song_types_and_number_keys_choose_one(widget):
+    table = widget.table
+    assert [table.item(0, c).text() for c in (0, 1, 3)] == ["pulse", "event", "374"]
+    assert widget.status_label.text() == "saved"
+    _add_type(widget, "sine", "segment")
+    assert table.rowCount() == 2 and table.item(1, 3).text() == "0"
+    _press_key(widget, "1")
+    assert widget.active_type == "pulse"
+    _press_key(widget, "2")
+    assert widget.active_type == "sine"
+    _press_key(widget, "9")  # no ninth type: unchanged
+    assert widget.active_type == "sine"
+
+
+def test_drawing_editing_undo_and_save_with_backup(widget, recording):
+    viewer, csv_path = widget.viewer, annotations_path_for(recording)
+    original_text = csv_path.read_text()
+    original = _rows(read_annotations(csv_path))
+    _add_type(widget, "sine", "segment")
+    _add_type(widget, "click", "event")
+    widget.draw_button.setChecked(True)
+
+    _press_key(widget, "1")  # pulse
+    _mouse(viewer, 1.2345678)
+    assert widget.status_label.text().endswith("unsaved changes")
+    _press_key(widget, "2")  # sine: a drag, then two clicks
+    _mouse(viewer, 30.0, 30.5)
+    _mouse(viewer, 40.0)
+    _mouse(viewer, 40.25)
+    _mouse(viewer, 30.5, 30.75)  # drag the first segment's right edge
+    segments, events = widget.editor.segments, widget.editor.events
+    assert len(segments.data) == 2 and len(events.data) == 375
+    assert {tuple(v[:, 0].tolist()) for v in segments.data} == {(0.0, 1250.0, 1250.0, 0.0)}  # full frequency span
+
+    _mouse(viewer, 1.2345678, modifiers=["Shift"])  # select the new pulse ...
+    _press_key(widget, "3")  # ... and make it a click
+    widget.retype_button.click()
+    events.selected_data = {0}
+    widget.delete_button.click()  # delete the first pulse
+    _mouse(viewer, 50.0)  # one more click, then undo it
+    widget.undo_button.click()
+    assert widget.table.item(2, 3).text() == "1"  # one click
+
+    assert widget.save() == csv_path
+    assert backup_path_for(csv_path).read_text() == original_text
+    expected = sorted([*original[1:], ("click", 1.2345678, 1.2345678), ("sine", 30.0, 30.75), ("sine", 40.0, 40.25)], key=lambda r: r[1])
+    assert _rows(read_annotations(csv_path)) == expected
+    assert widget.status_label.text() == "saved"
+
+
+def test_deleting_a_song_type_with_annotations_asks(widget, monkeypatch):
+    asked = []
+    monkeypatch.setattr(annotate, "confirm_delete", lambda parent, name, count: asked.append((name, count)) or False)
+    _press_key(widget, "1")
+    widget.delete_type_button.click()
+    assert asked == [("pulse", 374)] and widget.table.rowCount() == 1  # refused: kept
+    monkeypatch.setattr(annotate, "confirm_delete", lambda *args: True)
+    widget.delete_type_button.click()
+    assert widget.table.rowCount() == 0 and len(widget.editor.events.data) == 0
+
+
+def test_rename_and_recolour_a_song_type(widget, monkeypatch):
+    monkeypatch.setattr(annotate, "choose_color", lambda parent, current: "#ffffff")
+    _press_key(widget, "1")
+    widget.type_name.setText("pulse_a")
+    widget.rename_type_button.click()
+    widget.recolor_type_button.click()
+    assert set(widget.editor.events.features["name"]) == {"pulse_a"}
+    assert np.allclose(widget.editor.events.face_color, 1.0)
+    assert widget.editor.annotations().song_types == {"pulse_a": "event"}
+
+
+def test_autosave_is_offered_for_recovery_when_the_recording_opens_again(widget, recording, make_napari_viewer, monkeypatch):
+    csv_path = annotations_path_for(recording)
+    _press_key(widget, "1")
+    widget.draw_button.setChecked(True)
+    _mouse(widget.viewer, 0.5)
+    assert widget.autosave() == autosave_path_for(csv_path)
+    assert read_annotations(csv_path) is not None and len(read_annotations(autosave_path_for(csv_path))) == 375
+
+    offered = []
+    monkeypatch.setattr(annotate, "ask_recover", lambda parent, sidecar: offered.append(sidecar) or True)
+    viewer = make_napari_viewer()
+    viewer.open(recording, plugin=PLUGIN)
+    again = AnnotateWidget(viewer)
+    assert offered == [autosave_path_for(csv_path)]
+    assert 0.5 in again.editor.events.data[:, -1] and len(again.editor.events.data) == 375
+    assert again.has_unsaved_changes
+    again.save()
+    assert not autosave_path_for(csv_path).exists()
+
+
+def test_closing_napari_with_unsaved_annotations_asks(widget, recording, monkeypatch):
+    answers = iter(["cancel", "save"])
+    asked = []
+    monkeypatch.setattr(annotate, "ask_unsaved", lambda parent, path: asked.append(path) or next(answers))
+    _press_key(widget, "1")
+    widget.draw_button.setChecked(True)
+    _mouse(widget.viewer, 0.25)
+    window = widget.viewer.window._qt_window
+    assert window.close() is False  # cancelled: napari stays open
+    assert window.close() is True  # saved, then closed
+    assert asked == [annotations_path_for(recording)] * 2
+    assert 0.25 in read_annotations(annotations_path_for(recording)).start_seconds
+
+
+def test_ctrl_s_is_the_widget_save(widget, recording):
+    save_action = [a for a in widget.viewer.window._qt_window.findChildren(annotate.QAction) if a.text().startswith("Save Selected")]
+    assert all(a.shortcut().isEmpty() for a in save_action)  # napari's Ctrl+S gave way
+    _press_key(widget, "1")
+    widget.draw_button.setChecked(True)
+    _mouse(widget.viewer, 0.75)
+    widget._window_hooks.save_shortcut.activated.emit()
+    assert 0.75 in read_annotations(annotations_path_for(recording)).start_seconds
+
+
+def test_navigation_pages_zooms_and_jumps(widget):
+    viewer = widget.viewer
+    start, stop = visible_time_range(viewer)
+    _press_key(widget, "PageDown")
+    assert visible_time_range(viewer) == pytest.approx((stop, 2 * stop - start))
+    _press_key(widget, "=")
+    new_start, new_stop = visible_time_range(viewer)
+    assert new_stop - new_start == pytest.approx((stop - start) / 2)
+    times = widget.editor.events.data[:, -1]
+    centre = viewer.scene.camera.center[-1]
+    _press_key(widget, "N")
+    assert viewer.scene.camera.center[-1] == times[times > centre].min()
+    _press_key(widget, "B")
+    assert viewer.scene.camera.center[-1] == times[times < times[times > centre].min()].max()
+    assert widget.time_label.text().endswith(" s")
+
+
+def test_export_for_training_writes_a_folder_make_dataset_reads(widget, recording, tmp_path, monkeypatch):
+    out = tmp_path / "export"
+    monkeypatch.setattr(annotate, "choose_folder", lambda parent: str(out))
+    show_time(widget.viewer, 10.0)
+    widget.export_visible_only.setChecked(True)
+    wav, csv_path = widget.export()
+    start, stop = visible_time_range(widget.viewer)
+    samples, rate = load_audio(wav)
+    assert len(samples) == pytest.approx((stop - max(start, 0)) * rate, abs=1)
+    table = read_annotations(csv_path)
+    original = read_annotations(annotations_path_for(recording)).start_seconds
+    inside = original[(original >= max(start, 0)) & (original < stop)]
+    assert np.allclose(table.start_seconds, inside - max(start, 0))
