@@ -100,6 +100,7 @@ def test_drawing_editing_undo_and_save_with_backup(widget, recording):
     _add_type(widget, "click", "event")
     widget.draw_button.setChecked(True)
 
+    assert viewer.scene.camera.mouse_pan is False  # a drag draws, it does not move the view
     _press_key(widget, "1")  # pulse
     _mouse(viewer, 1.2345678)
     assert widget.status_label.text().endswith("unsaved changes")
@@ -155,7 +156,7 @@ def test_autosave_is_offered_for_recovery_when_the_recording_opens_again(widget,
     _press_key(widget, "1")
     widget.draw_button.setChecked(True)
     _mouse(widget.viewer, 0.5)
-    assert widget.autosave() == autosave_path_for(csv_path)
+    assert widget.autosave() == [autosave_path_for(csv_path)]
     assert read_annotations(csv_path) is not None and len(read_annotations(autosave_path_for(csv_path))) == 375
 
     offered = []
@@ -224,3 +225,33 @@ def test_export_for_training_writes_a_folder_make_dataset_reads(widget, recordin
     original = read_annotations(annotations_path_for(recording)).start_seconds
     inside = original[(original >= max(start, 0)) & (original < stop)]
     assert np.allclose(table.start_seconds, inside - max(start, 0))
+
+
+def test_each_recording_keeps_its_unsaved_edits(widget, recording, bird_wav, tmp_path, monkeypatch):
+    viewer = widget.viewer
+    fly_spectrogram = widget.spectrogram
+    _press_key(widget, "1")
+    widget.draw_button.setChecked(True)
+    _mouse(viewer, 0.125)
+    bird = shutil.copy(bird_wav, tmp_path)
+    shutil.copy(annotations_path_for(bird_wav), tmp_path)
+    bird_spectrogram = viewer.open(bird, plugin=PLUGIN)[0]
+    viewer.layers.selection.active = bird_spectrogram
+    assert widget.spectrogram is bird_spectrogram and not widget.has_unsaved_changes
+    assert widget.table.item(0, 0).text() == "syll_0"
+    viewer.layers.selection.active = fly_spectrogram
+    assert widget.has_unsaved_changes and 0.125 in widget.editor.events.data[:, -1]
+    asked = []
+    monkeypatch.setattr(annotate, "ask_unsaved", lambda parent, path: asked.append(path) or "cancel")
+    assert widget.may_close() is False and asked == [annotations_path_for(recording)]
+    assert widget.autosave() == [autosave_path_for(annotations_path_for(recording))]
+
+
+def test_a_recording_without_a_file_asks_where_to_save(make_napari_viewer, tmp_path, monkeypatch):
+    viewer = make_napari_viewer()
+    viewer.open_sample(PLUGIN, "synthetic_song")
+    widget = AnnotateWidget(viewer)
+    target = tmp_path / "song_annotations.csv"
+    monkeypatch.setattr(annotate, "choose_save_path", lambda parent, suggestion: str(target))
+    assert widget.save() == target
+    assert read_annotations(target).song_types == {"pulse": "event", "sine": "segment"}

@@ -11,8 +11,8 @@ from napari.layers import Image, Points, Shapes
 
 from napari_deepss._napari import _reader
 from napari_deepss._napari._reader import DEFAULT_FREQ_RANGE, get_reader
-from napari_deepss.annotations import annotations_path_for, read_annotations
-from napari_deepss.audio import audio_info
+from napari_deepss.annotations import Annotations, annotations_path_for, read_annotations, write_annotations
+from napari_deepss.audio import audio_info, save_wav
 from napari_deepss.errors import FileFormatError
 
 PLUGIN = "napari-deepss"
@@ -133,6 +133,20 @@ def test_edit_and_save_round_trip(tmp_path, bird_wav, make_napari_viewer):
     assert len(back) == n + 1
     assert set(zip(back.names, back.start_seconds, back.stop_seconds)) == expected  # rows come in time order
     assert moved_start == pytest.approx(original.start_seconds[1] + 0.5, abs=1e-5)
+
+
+def test_saving_one_annotation_layer_keeps_the_other_kind(tmp_path, make_napari_viewer):
+    """Segments and events are two layers of one file: napari's Save of either writes both."""
+    wav = tmp_path / "rec.wav"
+    save_wav(wav, np.zeros((8000, 1), dtype=np.float32), 8000)
+    write_annotations(Annotations(["pulse", "sine"], [0.25, 0.5], [0.25, 0.75]), annotations_path_for(wav))
+    viewer = make_napari_viewer()
+    _, segments, events = viewer.open(wav, plugin=PLUGIN)
+    for layer in (segments, events):
+        target = tmp_path / f"{layer.name}.csv"
+        viewer.layers.selection = {layer}
+        assert viewer.layers.save(str(target), selected=True, plugin=PLUGIN) == [str(target)]
+        assert read_annotations(target).names == ["pulse", "sine"]
 
 
 def test_non_deepss_csv_and_npz_open_with_napari_own_reader(tmp_path, make_napari_viewer):

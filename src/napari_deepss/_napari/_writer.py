@@ -1,9 +1,10 @@
 """npe2 writers: annotation layers become a DeepSS annotation CSV.
 
-A recording's annotations are a segments (shapes) and an events (points)
-layer. Select both and save to write the whole table; a single layer writes
-only its own annotations (plus placeholder rows for every known song type).
-The Annotate widget's Save (Ctrl+S) always writes both.
+A recording's annotations are a segments (shapes) layer ``<name>`` and an
+events (points) layer ``<name> events``. Saving either one alone also writes
+its partner when the current viewer holds it, so a saved file never drops the
+other kind of annotations; selecting both writes them together. The Annotate
+widget's Save (Ctrl+S) always writes both.
 
 The file is written exactly where the user asked. napari's save dialog
 proposes ``<layer name>.csv`` and the reader names segment layers
@@ -16,7 +17,7 @@ not found automatically beside ``rec1.wav``).
 from __future__ import annotations
 
 from ..annotations import write_annotations as write_annotations_csv
-from .annotation_layer import layers_to_annotations
+from .annotation_layer import EVENTS_PART, SEGMENTS_PART, layers_to_annotations
 
 
 def write_annotations(path: str, data, attributes: dict) -> list[str]:
@@ -30,4 +31,21 @@ def write_annotations(path: str, data, attributes: dict) -> list[str]:
 
 def write_annotation_layers(path: str, layer_data: list[tuple]) -> list[str]:
     """Save an events (points) layer, optionally with its segments (shapes) layer, as one CSV."""
-    return [str(write_annotations_csv(layers_to_annotations(layer_data), path))]
+    return [str(write_annotations_csv(layers_to_annotations(_with_partner(layer_data)), path))]
+
+
+def _with_partner(layer_data: list[tuple]) -> list[tuple]:
+    """One annotation layer plus its partner from the current viewer, if there is one."""
+    if len(layer_data) != 1:
+        return layer_data
+    import napari
+
+    (_, attributes, _), viewer = layer_data[0], napari.current_viewer()
+    name, part = attributes.get("name", ""), (attributes.get("metadata") or {}).get("annotation_part")
+    partner_name = {SEGMENTS_PART: f"{name} events", EVENTS_PART: name.removesuffix(" events")}.get(part)
+    if viewer is None or partner_name is None or partner_name not in viewer.layers:
+        return layer_data
+    partner = viewer.layers[partner_name]
+    if partner.metadata.get("annotation_part") not in (SEGMENTS_PART, EVENTS_PART) or partner.metadata.get("annotation_part") == part:
+        return layer_data
+    return [*layer_data, partner.as_layer_data_tuple()]

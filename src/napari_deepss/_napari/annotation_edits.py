@@ -1,8 +1,9 @@
 """Undoable edits of one recording's annotation layers (segments: Shapes, events: Points).
 
 Every edit goes through :class:`AnnotationEditor`, which keeps an undo stack
-and a revision number (the widget compares it with the saved revision to
-show unsaved changes). Times are exact: a new or moved segment also gets its
+and a revision number that also counts changes made with napari's own layer
+tools; :attr:`AnnotationEditor.has_unsaved_changes` compares it with the
+revision last saved. Times are exact: a new or moved segment also gets its
 float64 times in the ``start_seconds``/``stop_seconds`` features (see
 :mod:`.annotation_layer`), and events are float64 points. Segments always
 span the layer's whole frequency range and events sit at its middle.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -55,8 +57,35 @@ class AnnotationEditor:
         self.segments = segments
         self.events = events
         self.revision = 0
+        self.saved_revision = 0
         self._undo: list[Callable[[], None]] = []
         self._on_change = on_change
+        for layer in (segments, events):
+            layer.events.data.connect(self._on_layer_data)
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        return self.revision != self.saved_revision
+
+    def mark_saved(self) -> None:
+        self.saved_revision = self.revision
+        if self._on_change is not None:
+            self._on_change()
+
+    @property
+    def path(self) -> Path | None:
+        """The annotation file of both layers (``metadata['path']``), if any."""
+        path = self.segments.metadata.get("path")
+        return Path(path) if path else None
+
+    @path.setter
+    def path(self, path) -> None:
+        for layer in (self.segments, self.events):
+            layer.metadata = {**layer.metadata, "path": str(path)}
+
+    def _on_layer_data(self, event) -> None:
+        if getattr(event, "action", None) in ("added", "removed", "changed"):
+            self._changed()
 
     # --- song types -------------------------------------------------------
 

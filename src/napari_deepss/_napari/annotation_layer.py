@@ -184,7 +184,9 @@ def _events_layer_data(names, times, channel, freq_range, name, metadata) -> tup
 
 
 def _features(names, song_types, channel, **times) -> pd.DataFrame:
-    features = pd.DataFrame({"name": pd.Categorical(names, categories=list(song_types)), **times})
+    # napari colours the default value of a new row at once; without categories it is NaN, which fails
+    categories = list(song_types) or [""]
+    features = pd.DataFrame({"name": pd.Categorical(names, categories=categories), **times})
     if channel is not None:
         features["channel"] = channel
     return features

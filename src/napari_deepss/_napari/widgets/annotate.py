@@ -132,8 +132,8 @@ class AnnotateWidget(QWidget):
         self.viewer = napari_viewer
         self.spectrogram = None
         self.editor: AnnotationEditor | None = None
-        self._changes = 0
-        self._saved_changes = 0
+        # one editor per recording worked on, so switching recordings keeps their unsaved edits
+        self._editors: dict[int, AnnotationEditor] = {}
         self._pending_start: float | None = None
         self._attaching = False
         self._build_ui()
@@ -149,7 +149,7 @@ class AnnotateWidget(QWidget):
         napari_viewer.mouse_drag_callbacks.append(self._on_mouse)
         self._bind_keys()
         self._window_hooks = _WindowHooks(self)
-        self.attach()
+        self._attach_creating()
 
     # --- ui ---------------------------------------------------------------
 
@@ -169,6 +169,7 @@ class AnnotateWidget(QWidget):
         self.recolor_type_button = _button("Colour…", self.recolor_type)
         self.delete_type_button = _button("Delete type", self.delete_type)
         self.draw_button = _button("Draw", None, checkable=True, tip="Click: event / segment edge; drag: segment")
+        self.draw_button.toggled.connect(self._on_draw_toggled)
         self.delete_button = _button("Delete selected", self.delete_selected)
         self.retype_button = _button("Re-type selected", self.retype_selected)
         self.undo_button = _button("Undo", self.undo)
@@ -234,31 +235,31 @@ class AnnotateWidget(QWidget):
 
     @property
     def has_unsaved_changes(self) -> bool:
-        return self._changes != self._saved_changes
+        """The current recording's annotations changed since they were opened or saved."""
+        return self.editor is not None and self.editor.has_unsaved_changes
 
-    @property
-    def csv_path(self) -> Path | None:
-        if self.editor is None:
-            return None
-        path = self.editor.segments.metadata.get("path")
-        return Path(path) if path else None
+    def attach(self, create: bool = False) -> None:
+        """Work on the recording of the selected (or last) spectrogram and its annotation layers.
 
-    def attach(self) -> None:
-        """Work on the recording of the selected (or last) spectrogram, creating its annotation layers if missing."""
+        With ``create`` the annotation layers are added when missing (on opening
+        the widget and when a song type is added); otherwise a recording without
+        them waits, so layers a reader is still adding, or that the user
+        removed, are not duplicated or brought back.
+        """
         spectrogram = self._current_spectrogram()
-        if spectrogram is self.spectrogram and self.editor is not None:
+        if spectrogram is self.spectrogram and self._layers_present():
             return
         self.spectrogram = spectrogram
-        self.editor = None
-        if spectrogram is not None:
-            segments, events = self._annotation_layers_of(spectrogram)
-            for layer in (segments, events):
-                layer.events.data.connect(self._on_layer_data)
-                for key, action in self._key_actions.items():
-                    layer.bind_key(key, _ignore_target(action), overwrite=True)
-            self.editor = AnnotationEditor(segments, events, on_change=self._on_change)
-            self._changes = self._saved_changes = 0
-            self._offer_recovery()
+        editor = None if spectrogram is None else self._editors.get(id(spectrogram))
+        self.editor = editor if editor is not None and self._layers_present(editor) else None
+        if spectrogram is not None and self.editor is None:
+            layers = self._annotation_layers_of(spectrogram, create)
+            if layers is not None:
+                for layer in layers:
+                    for key, action in self._key_actions.items():
+                        layer.bind_key(key, _ignore_target(action), overwrite=True)
+                self.editor = self._editors[id(spectrogram)] = AnnotationEditor(*layers, on_change=self._on_change)
+                self._offer_recovery()
         self._refresh()
 
     def _current_spectrogram(self):
@@ -270,10 +271,11 @@ class AnnotateWidget(QWidget):
             return self.spectrogram
         return spectrograms[-1] if spectrograms else None
 
-    def _layers_present(self) -> bool:
-        return self.editor is not None and all(layer in self.viewer.layers for layer in (self.editor.segments, self.editor.events))
+    def _layers_present(self, editor: AnnotationEditor | None = None) -> bool:
+        editor = editor or self.editor
+        return editor is not None and editor.segments in self.viewer.layers and editor.events in self.viewer.layers
 
-    def _annotation_layers_of(self, spectrogram):
+    def _annotation_layers_of(self, spectrogram, create: bool):
         meta = spectrogram.metadata
         stem = recording_stem(meta["path"]) if meta.get("path") else spectrogram.name
         parts = {}
@@ -286,6 +288,8 @@ class AnnotateWidget(QWidget):
                 parts.setdefault(lmeta.get("annotation_part"), layer)
         if SEGMENTS_PART in parts and EVENTS_PART in parts:
             return parts[SEGMENTS_PART], parts[EVENTS_PART]
+        if not create:
+            return None
         path = annotations_path_for(meta["path"]) if meta.get("path") else None
         new = annotations_layers_data(Annotations(), meta["freq_range"], name=f"{stem}_annotations", path=path)
         added = [getattr(self.viewer, f"add_{layer_type}")(data, **kwargs) for data, kwargs, layer_type in new]
@@ -293,7 +297,7 @@ class AnnotateWidget(QWidget):
         return tuple(parts.get(part, layer) for part, layer in zip((SEGMENTS_PART, EVENTS_PART), added))
 
     def _offer_recovery(self) -> None:
-        path = self.csv_path
+        path = self.editor.path
         sidecar = None if path is None else pending_autosave(path)
         if sidecar is None:
             return
@@ -305,7 +309,19 @@ class AnnotateWidget(QWidget):
 
     # --- song types -----------------------------------------------------------
 
+    def _attach_creating(self) -> None:
+        self._attaching = True
+        try:
+            self.attach(create=True)
+        finally:
+            self._attaching = False
+
     def add_type(self) -> None:
+        if self.editor is None:
+            self._attach_creating()
+        if self.editor is None:
+            show_info("Open a recording first")
+            return
         self._guarded(lambda: self.editor.add_song_type(self.type_name.text(), self.type_kind.currentText()))
         self._select_type(self.type_name.text().strip())
 
@@ -424,6 +440,14 @@ class AnnotateWidget(QWidget):
         else:
             self.add_at(start, stop if dragged else None)
 
+    def _on_draw_toggled(self, drawing: bool) -> None:
+        """While drawing, a drag draws instead of panning and napari's layer tools stay out of the way."""
+        self.viewer.scene.camera.mouse_pan = not drawing
+        self._pending_start = None
+        if drawing and self.editor is not None:
+            for layer in (self.editor.segments, self.editor.events):
+                layer.mode = "pan_zoom"
+
     def _move(self, grab, seconds: float) -> None:
         layer, index, edge = grab
         if edge is None:
@@ -454,47 +478,52 @@ class AnnotateWidget(QWidget):
 
     # --- saving -----------------------------------------------------------------
 
-    def save(self) -> Path | None:
-        """Save to ``<stem>_annotations.csv`` (asking for a path when the recording has none)."""
-        if self.editor is None:
+    def save(self, editor: AnnotationEditor | None = None) -> Path | None:
+        """Save a recording's annotations (default: the current one) to ``<stem>_annotations.csv``.
+
+        A recording without a file (e.g. the sample) asks for a path.
+        """
+        editor = editor or self.editor
+        if editor is None:
             return None
-        path = self.csv_path
-        if path is None:
-            chosen = choose_save_path(self, f"{self.spectrogram.name}_annotations.csv")
+        if editor.path is None:
+            chosen = choose_save_path(self, f"{editor.segments.name}.csv")
             if not chosen:
                 return None
-            path = Path(chosen)
-            for layer in (self.editor.segments, self.editor.events):
-                layer.metadata = {**layer.metadata, "path": str(path)}
+            editor.path = chosen
         try:
-            save_annotations(self.editor.annotations(), path)
+            save_annotations(editor.annotations(), editor.path)
         except (OSError, ValueError) as error:
             show_error(f"Annotations not saved: {error}")
             return None
-        self._saved_changes = self._changes
-        self._refresh_status()
-        return path
+        editor.mark_saved()
+        return editor.path
 
-    def autosave(self) -> Path | None:
-        """Write the autosave sidecar if there are unsaved edits."""
-        if not self.has_unsaved_changes or self.csv_path is None:
-            return None
-        try:
-            return write_autosave(self.editor.annotations(), self.csv_path)
-        except (OSError, ValueError) as error:
-            show_error(f"Autosave failed: {error}")
-            return None
+    def autosave(self) -> list[Path]:
+        """Write the autosave sidecar of every recording with unsaved edits; returns the sidecars."""
+        written = []
+        for editor in self._unsaved_editors():
+            if editor.path is None:
+                continue
+            try:
+                written.append(write_autosave(editor.annotations(), editor.path))
+            except (OSError, ValueError) as error:
+                show_error(f"Autosave failed: {error}")
+        return written
 
     def may_close(self) -> bool:
-        """Ask what to do with unsaved edits; False keeps napari open."""
-        if not self.has_unsaved_changes:
-            return True
-        answer = ask_unsaved(self, self.csv_path)
-        if answer == "save":
-            return self.save() is not None
-        if answer == "discard" and self.csv_path is not None:
-            discard_autosave(self.csv_path)
-        return answer == "discard"
+        """Ask what to do with each recording's unsaved edits; False keeps napari open."""
+        for editor in self._unsaved_editors():
+            answer = ask_unsaved(self, editor.path)
+            if answer == "cancel" or (answer == "save" and self.save(editor) is None):
+                return False
+            if answer == "discard" and editor.path is not None:
+                discard_autosave(editor.path)
+        return True
+
+    def _unsaved_editors(self) -> list[AnnotationEditor]:
+        layers = list(self.viewer.layers)
+        return [e for e in self._editors.values() if e.has_unsaved_changes and e.segments in layers and e.events in layers]
 
     # --- export -----------------------------------------------------------------
 
@@ -521,25 +550,10 @@ class AnnotateWidget(QWidget):
     # --- updates ----------------------------------------------------------------
 
     def _on_layers_changed(self, event=None) -> None:
-        if self._attaching:  # attach() itself adds missing annotation layers
-            return
-        if self._current_spectrogram() is self.spectrogram and self.spectrogram is not None and not self._layers_present():
-            self.editor = None  # the user removed the annotation layers: do not bring them back
-            self._refresh()
-            return
-        self._attaching = True
-        try:
+        if not self._attaching:  # attach(create=True) itself adds layers
             self.attach()
-        finally:
-            self._attaching = False
-
-    def _on_layer_data(self, event) -> None:
-        if getattr(event, "action", None) in ("added", "removed", "changed"):
-            self._changes += 1
-            self._refresh_status()
 
     def _on_change(self) -> None:
-        self._changes += 1
         self._refresh()
 
     def _refresh(self) -> None:
@@ -558,8 +572,11 @@ class AnnotateWidget(QWidget):
         self.table.blockSignals(False)
         if active is not None:
             self._select_type(active)
-        name = None if self.spectrogram is None else self.spectrogram.name
-        self.recording_label.setText(f"Recording: {name}" if name else "No recording: open one")
+        if self.spectrogram is None:
+            self.recording_label.setText("No recording: open one")
+        else:
+            hint = "" if self.editor is not None else " (no annotation layers: add a song type)"
+            self.recording_label.setText(f"Recording: {self.spectrogram.name}{hint}")
         self._refresh_status()
         self._show_time_range()
 
