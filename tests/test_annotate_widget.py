@@ -54,8 +54,10 @@ def widget(recording, make_napari_viewer, qtbot):
 
 
 def _press_key(widget, key: str) -> None:
-    """What napari does for a key press on the viewer: call the bound function."""
-    widget.viewer.keymap[KeyBinding.from_str(key)](widget.viewer)
+    """What napari does for a key press: the selected layer's binding, else the viewer's."""
+    active = widget.viewer.layers.selection.active
+    owner = active if active is not None and KeyBinding.from_str(key) in active.keymap else widget.viewer
+    owner.keymap[KeyBinding.from_str(key)](owner)
 
 
 def _mouse(viewer, start: float, stop: float | None = None, modifiers=()) -> None:
@@ -90,6 +92,9 @@ def test_widget_lists_the_song_types_and_number_keys_choose_one(widget):
     assert widget.active_type == "sine"
     _press_key(widget, "9")  # no ninth type: unchanged
     assert widget.active_type == "sine"
+    widget.viewer.layers.selection.active = widget.spectrogram  # napari binds 1 and 2 to image layer modes
+    _press_key(widget, "1")
+    assert widget.active_type == "pulse" and widget.spectrogram.mode == "pan_zoom"
 
 
 def test_drawing_editing_undo_and_save_with_backup(widget, recording):
@@ -178,7 +183,7 @@ def test_closing_napari_with_unsaved_annotations_asks(widget, recording, monkeyp
     _press_key(widget, "1")
     widget.draw_button.setChecked(True)
     _mouse(widget.viewer, 0.25)
-    window = widget.viewer.window._qt_window
+    window = widget.window()  # napari's main window, the widget docked in it
     assert window.close() is False  # cancelled: napari stays open
     assert window.close() is True  # saved, then closed
     assert asked == [annotations_path_for(recording)] * 2
@@ -186,8 +191,9 @@ def test_closing_napari_with_unsaved_annotations_asks(widget, recording, monkeyp
 
 
 def test_ctrl_s_is_the_widget_save(widget, recording):
-    save_action = [a for a in widget.viewer.window._qt_window.findChildren(annotate.QAction) if a.text().startswith("Save Selected")]
-    assert all(a.shortcut().isEmpty() for a in save_action)  # napari's Ctrl+S gave way
+    menus = annotate._menu_actions(widget.window().menuBar().actions())
+    save_action = [a for a in menus if a.text().startswith("Save Selected")]
+    assert save_action and all(a.shortcut().isEmpty() for a in save_action)  # napari's Ctrl+S gave way
     _press_key(widget, "1")
     widget.draw_button.setChecked(True)
     _mouse(widget.viewer, 0.75)

@@ -40,7 +40,6 @@ from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import QEvent, QObject, Qt, QTimer
 from qtpy.QtGui import QColor, QKeySequence
 from qtpy.QtWidgets import (
-    QAction,
     QCheckBox,
     QColorDialog,
     QComboBox,
@@ -49,6 +48,7 @@ from qtpy.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QMessageBox,
     QPushButton,
     QShortcut,
@@ -255,7 +255,7 @@ class AnnotateWidget(QWidget):
         if spectrogram is not None and self.editor is None:
             layers = self._annotation_layers_of(spectrogram, create)
             if layers is not None:
-                for layer in layers:
+                for layer in (spectrogram, *layers):  # the selected layer's keys come before the viewer's
                     for key, action in self._key_actions.items():
                         layer.bind_key(key, _ignore_target(action), overwrite=True)
                 self.editor = self._editors[id(spectrogram)] = AnnotationEditor(*layers, on_change=self._on_change)
@@ -594,30 +594,56 @@ class AnnotateWidget(QWidget):
 class _WindowHooks(QObject):
     """Ctrl+S saves the annotations (instead of napari's 'Save selected layers'); closing asks about unsaved edits.
 
-    napari's Save action gets its shortcut back when the widget is destroyed.
+    The main window is found once the widget is docked into it (napari first
+    puts it into a dock widget, then docks that); napari's Save action gets its shortcut
+    back when the widget is destroyed.
     """
 
     def __init__(self, widget: AnnotateWidget):
         super().__init__(widget)
         self.widget = widget
-        save_key = QKeySequence(QKeySequence.StandardKey.Save)
-        self.save_shortcut = QShortcut(save_key, widget)
+        self.hooked = False  # no reference to the main window: napari's tests count leaked viewers
+        self.save_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Save), widget)
         self.save_shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
         self.save_shortcut.activated.connect(widget.save)
-        window = getattr(widget.viewer.window, "_qt_window", None)
-        if window is None:
-            return
-        released = [action for action in window.findChildren(QAction) if action.shortcut() == save_key]
+        widget.installEventFilter(self)
+
+    def _hook(self, window) -> None:
+        self.hooked = True
+        save_key = QKeySequence(QKeySequence.StandardKey.Save)
+        released = [action for action in _menu_actions(window.menuBar().actions()) if action.shortcut() == save_key]
         for action in released:
             action.setShortcut(QKeySequence())
-        widget.destroyed.connect(lambda *_: [action.setShortcut(save_key) for action in released])
+        self.widget.destroyed.connect(lambda *_: [action.setShortcut(save_key) for action in released])
         window.installEventFilter(self)
 
+    def _follow(self) -> None:
+        """Hook the main window once the widget is in it; until then watch the top-level widget (the dock)."""
+        top = self.widget.window()
+        if isinstance(top, QMainWindow):
+            self._hook(top)
+        elif top is not self.widget:
+            top.installEventFilter(self)
+
     def eventFilter(self, obj, event) -> bool:
+        if not isinstance(obj, QMainWindow):
+            if event.type() == QEvent.Type.ParentChange and not self.hooked:
+                self._follow()
+            return False
         if event.type() == QEvent.Type.Close and not self.widget.may_close():
             event.ignore()
             return True
         return False
+
+
+def _menu_actions(actions) -> list:
+    """The actions of a menu bar and of all its submenus."""
+    found = []
+    for action in actions:
+        found.append(action)
+        if action.menu() is not None:
+            found += _menu_actions(action.menu().actions())
+    return found
 
 
 def _ignore_target(action):
