@@ -156,13 +156,14 @@ def test_rename_and_recolour_a_song_type(widget, monkeypatch):
     assert widget.editor.annotations().song_types == {"pulse_a": "event"}
 
 
-def test_autosave_is_offered_for_recovery_when_the_recording_opens_again(widget, recording, make_napari_viewer, monkeypatch):
+def test_autosave_is_offered_for_recovery_when_the_recording_opens_again(widget, recording, make_napari_viewer, monkeypatch, qtbot):
     csv_path = annotations_path_for(recording)
     _press_key(widget, "1")
     widget.draw_button.setChecked(True)
     _mouse(widget.viewer, 0.5)
-    assert widget.autosave() == [autosave_path_for(csv_path)]
-    assert read_annotations(csv_path) is not None and len(read_annotations(autosave_path_for(csv_path))) == 375
+    widget._autosave_timer.setInterval(50)  # the periodic autosave, sooner than AUTOSAVE_SECONDS
+    qtbot.waitUntil(autosave_path_for(csv_path).exists, timeout=5000)
+    assert len(read_annotations(autosave_path_for(csv_path))) == 375 and len(read_annotations(csv_path)) == 374
 
     offered = []
     monkeypatch.setattr(annotate, "ask_recover", lambda parent, sidecar: offered.append(sidecar) or True)
@@ -215,6 +216,11 @@ def test_navigation_pages_zooms_and_jumps(widget):
     assert viewer.scene.camera.center[-1] == times[times > centre].min()
     _press_key(widget, "B")
     assert viewer.scene.camera.center[-1] == times[times < times[times > centre].min()].max()
+    _add_type(widget, "sine", "segment")
+    widget.editor.add_segment("sine", 59.0, 59.5)
+    widget.active_only.setChecked(True)  # jump among the active type only
+    _press_key(widget, "N")
+    assert viewer.scene.camera.center[-1] == 59.0
     assert widget.time_label.text().endswith(" s")
 
 
