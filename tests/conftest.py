@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,39 @@ def bird_wav(bird_dir) -> Path:
 @pytest.fixture(scope="session")
 def fly_wav(fly_dir) -> Path:
     return next(iter(sorted(fly_dir.glob("*.wav"))))
+
+
+# --- TensorFlow and OpenGL never share a process ------------------------------
+# TensorFlow loads its libraries with RTLD_GLOBAL; once it is imported, Mesa's
+# OpenGL (napari's canvas under Xvfb) crashes the process. Tests that use a Qt
+# viewer are marked ``gui`` and run in their own pytest process
+# (scripts/test.sh runs ``-m gui`` and ``-m "not gui"`` one after the other).
+GUI_FIXTURES = {"make_napari_viewer", "make_napari_viewer_proxy", "qtbot"}
+
+
+def pytest_collection_modifyitems(config, items):
+    gui, other = [], []
+    for item in items:
+        if GUI_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.gui)
+            gui.append(item)
+        else:
+            other.append(item)
+    # Non-GUI tests first: should one import TensorFlow, the GUI tests after it
+    # fail with the message below instead of crashing the whole run.
+    items[:] = other + gui
+
+
+@pytest.fixture(autouse=True)
+def _keep_tensorflow_out_of_gui_tests(request):
+    if request.node.get_closest_marker("gui") is None:
+        yield
+        return
+    if "tensorflow" in sys.modules:
+        pytest.fail(
+            "TensorFlow is loaded in this test process, and OpenGL would crash beside it: "
+            "run the GUI tests on their own with `pytest -m gui` (scripts/test.sh does)."
+        )
+    yield
+    if "tensorflow" in sys.modules:
+        pytest.fail("this GUI test imported TensorFlow; run TensorFlow work in a child process instead")
