@@ -9,6 +9,16 @@ The first epoch (tracing and compilation) is not timed. Loss-bearing samples
 per step are batch_size * stride; chunk samples are batch_size * nb_hist.
 
     python benchmarks/train_throughput.py [--data DIR] [--files 8] [--epochs 3] [--jit]
+
+Measured on 2 CPU cores shared with other jobs (load average 5-8), TF 2.21:
+
+    variant        jit_compile=False           jit_compile=True
+    tcn            19,969 (24,578 chunk) /s     7,464 (9,187 chunk) /s
+    tcn_stft 16x  360,754 (444,005 chunk) /s   23,425 (28,830 chunk) /s
+    seed command    9,984 (39,937 chunk) /s    -
+
+(loss-bearing samples/s; DeepSS on TF 2.13: about 3,000 (12,000 chunk) /s for the
+seed command's network). XLA is slower on the CPU, hence ``jit_compile`` off by default.
 """
 
 from __future__ import annotations
