@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -144,6 +145,16 @@ def test_multichannel_recordings_with_separable_blocks(fly_wav, tmp_path):
     assert result.model_path.parent == tmp_path / "stereo.res"  # the default save folder
 
 
+def test_a_test_split_shorter_than_a_chunk_is_predicted_whole(fly_wav, tmp_path):
+    wav = fly_slice(fly_wav, tmp_path / "data", seconds=8.0)
+    store = make_dataset(wav.parent, tmp_path / "short.npy", train=0.7, val=0.2, test=0.1).store_folder
+    result = train(data_dir=str(store), nb_epoch=1, **{**TINY, "nb_hist": 2048})
+    n_test = len(open_dataset(store)[1]["test"])
+    assert n_test < 2048
+    with h5py.File(result.results_path) as f:
+        assert f["confusion_matrix"][:].sum() == n_test and f["probabilities"].shape == (n_test, 2)
+
+
 def test_fraction_data_with_a_seed_is_reproducible(fly_store):
     _, splits = open_dataset(fly_store)
 
@@ -166,6 +177,10 @@ def test_errors_before_training(fly_store, tmp_path):
     blocker.write_text("")
     with pytest.raises(FileFormatError, match="cannot write"):
         train(data_dir=str(fly_store), save_dir=str(blocker / "res"), **TINY)
+    no_val = shutil.copytree(fly_store, tmp_path / "no_val.npy")
+    shutil.rmtree(no_val / "val")
+    with pytest.raises(FileFormatError, match="no 'val' split"):
+        train(data_dir=str(no_val), save_dir=str(tmp_path), **TINY)
     with pytest.raises(ValueError, match="kernel_size"):
         train(data_dir=str(fly_store), **{**TINY, "kernel_size": 200})
     assert not list(tmp_path.glob("*_params.yaml"))

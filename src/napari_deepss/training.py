@@ -115,13 +115,14 @@ def training_parts(config: TrainConfig, splits: dict[str, Split]) -> tuple[dict[
     """The train/val samples used: all, or a ``fraction_data`` stretch chosen with ``seed``.
 
     Returns the parts and their ``[start, stop)`` sample ranges. Raises
-    FileFormatError when a split is shorter than one chunk.
+    FileFormatError when a split is missing or shorter than one chunk.
     """
     rng = np.random.default_rng(config.seed)
     parts, ranges = {}, {}
     for name in ("train", "val"):
         if name not in splits:
-            continue
+            raise FileFormatError(config.data_dir, f"the dataset has no {name!r} split; training needs train and "
+                                  "val (the validation loss chooses the model that is kept)")
         n = len(splits[name])
         if n < config.nb_hist:
             raise FileFormatError(config.data_dir, f"the {name} split has {n} samples, fewer than one chunk "
@@ -235,23 +236,21 @@ def _fit(config, params, parts, model_path, progress, stop):
     readers = {name: ChunkReader(part, config.nb_hist, config.stride, config.data_padding)
                for name, part in parts.items()}
     train_data = tf_dataset(readers["train"], config.batch_size, shuffle=True, seed=config.seed)
-    val_data = tf_dataset(readers["val"], config.batch_size, shuffle=False) if "val" in readers else None
-    monitor_key = "val_loss" if val_data is not None else "loss"
+    val_data = tf_dataset(readers["val"], config.batch_size, shuffle=False)
 
     def report(phase, epoch, step, steps, loss, val_loss):
         progress(TrainProgress(epoch, config.nb_epoch, step, steps, loss, val_loss, phase))
 
     monitor = TrainingMonitor(
-        monitor=monitor_key,
         steps=steps_per_epoch(readers["train"], config.batch_size, shuffle=True),
-        val_steps=steps_per_epoch(readers["val"], config.batch_size, shuffle=False) if val_data else 0,
+        val_steps=steps_per_epoch(readers["val"], config.batch_size, shuffle=False),
         report=report,
         save_best=lambda m: save_model(m, model_path),
         stop=stop,
     )
-    callbacks = [monitor, keras.callbacks.EarlyStopping(monitor_key, patience=EARLY_STOPPING_PATIENCE)]
+    callbacks = [monitor, keras.callbacks.EarlyStopping("val_loss", patience=EARLY_STOPPING_PATIENCE)]
     if config.reduce_lr:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor_key, patience=config.reduce_lr_patience))
+        callbacks.append(keras.callbacks.ReduceLROnPlateau("val_loss", patience=config.reduce_lr_patience))
     if config.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(model_path).removesuffix(MODEL_SUFFIX) + "_logs"))
     model.fit(train_data, validation_data=val_data, epochs=config.nb_epoch, verbose=0, callbacks=callbacks,

@@ -18,7 +18,7 @@ class TrainingMonitor(keras.callbacks.Callback):
     training and validation step. When ``stop`` is set, training ends after the
     current step and the validation of that epoch is skipped: the epoch is
     incomplete, so it enters neither the history nor the choice of the best
-    model. ``save_best(model)`` is called whenever the monitored loss of a
+    model. ``save_best(model)`` is called whenever the validation loss of a
     complete epoch is the lowest so far; the best weights are also kept in
     memory and restored when training ends.
     """
@@ -26,7 +26,6 @@ class TrainingMonitor(keras.callbacks.Callback):
     def __init__(
         self,
         *,
-        monitor: str,
         steps: int,
         val_steps: int,
         report: Callable[..., None],
@@ -34,7 +33,6 @@ class TrainingMonitor(keras.callbacks.Callback):
         stop: threading.Event,
     ):
         super().__init__()
-        self.monitor = monitor
         self.steps = steps
         self.val_steps = val_steps
         self.report = report
@@ -76,9 +74,9 @@ class TrainingMonitor(keras.callbacks.Callback):
             return
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
-        self.val_loss = float(logs["val_loss"]) if "val_loss" in logs else None
-        if float(logs[self.monitor]) < self.best_loss:
-            self.best_loss = float(logs[self.monitor])
+        self.val_loss = float(logs["val_loss"])
+        if self.val_loss < self.best_loss:
+            self.best_loss = self.val_loss
             self.best_weights = self.model.get_weights()
             self.save_best(self.model)
 
