@@ -115,7 +115,8 @@ def test_validation_names_the_option(changes, message):
         config.validate()
 
 
-def test_importing_config_does_not_import_tensorflow():
-    code = "import napari_deepss.config, sys; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+def test_importing_the_training_modules_does_not_import_tensorflow():
+    code = ("import sys, napari_deepss.config, napari_deepss.training, napari_deepss.chunks, napari_deepss.cli.train; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
