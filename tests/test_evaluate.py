@@ -154,3 +154,9 @@ def test_evaluate_files_adds_up_recordings_and_compares_samples(tmp_path):
     # predicted a on 10..14, b on 15..19 (the later row wins sample 15)
     assert samples["confusion_matrix"] == [[86, 0, 0], [0, 10, 10], [0, 0, 0]]
     assert samples["report"]["syll_a"]["recall"] == pytest.approx(0.5)
+
+
+def test_onsets_and_offsets_are_scored_separately():
+    scores = score_annotations(_table([("syll_a", 1.0, 1.2)]), _table([("syll_a", 1.005, 1.3)]))
+    assert (scores.onsets.true_positives, scores.onsets.false_positives) == (1, 0)
+    assert (scores.offsets.true_positives, scores.offsets.false_positives, scores.offsets.false_negatives) == (0, 1, 1)
