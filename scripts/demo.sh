@@ -4,12 +4,7 @@
 # recording from ../shared/data when present, else the synthetic sample song.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-system-packages.sh
-source scripts/python-env.sh
-log="$(mktemp)"
-if ! { "$PY" -m pip install --upgrade pip && "$PY" -m pip install -e ".[dev]"; } >"$log" 2>&1; then
-  cat "$log" >&2; exit 1
-fi
+source scripts/install.sh dev
 if [ $# -eq 0 ] && [ -f ../shared/data/bengalese_finch_bird0/bird0_000.wav ]; then
   set -- ../shared/data/bengalese_finch_bird0/bird0_000.wav
 fi

@@ -6,12 +6,7 @@
 # Extra arguments go to both pytest runs, e.g. `bash scripts/test.sh -x -q`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-system-packages.sh
-source scripts/python-env.sh
-log="$(mktemp)"
-if ! { "$PY" -m pip install --upgrade pip && "$PY" -m pip install -e ".[testing]"; } >"$log" 2>&1; then
-  cat "$log" >&2; exit 1
-fi
+source scripts/install.sh testing
 
 run() {  # pytest under Xvfb; exit code 5 (nothing selected) counts as success
   local rc=0
