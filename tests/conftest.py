@@ -49,6 +49,18 @@ def fly_wav(fly_dir) -> Path:
 GUI_FIXTURES = {"make_napari_viewer", "make_napari_viewer_proxy", "qtbot"}
 
 
+def pytest_ignore_collect(collection_path, config):
+    """In the ``-m gui`` run, skip importing test files that use no viewer.
+
+    Importing them could load TensorFlow (e.g. ``import keras`` at the top of
+    a model test) before any GUI test runs.
+    """
+    if config.option.markexpr != "gui" or collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    text = collection_path.read_text(encoding="utf-8")
+    return True if not any(name in text for name in GUI_FIXTURES) else None
+
+
 def pytest_collection_modifyitems(config, items):
     gui, other = [], []
     for item in items:
