@@ -38,7 +38,7 @@ def network(rate: float, **variant):
 
     config = TrainConfig(data_dir="unused", **NETWORK, **variant)
     params = {**config.to_dict(), **CLASSES, "samplerate_x_Hz": rate, "nb_channels": 1,
-              "data_padding": config.data_padding, "stride": config.stride}
+              "use_separable": config.separable_blocks(), "data_padding": config.data_padding, "stride": config.stride}
     model = build_model(config.model_name, nb_channels=1, nb_classes=len(CLASSES["class_names"]),
                         **{k: v for k, v in params.items() if k not in ("model_name", "nb_channels")})
     return model, params
