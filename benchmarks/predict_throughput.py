@@ -9,6 +9,9 @@ segments. Weights are random (speed does not depend on them); a short warm-up
 prediction first traces the network, so tracing is not timed.
 
     python benchmarks/predict_throughput.py [--minutes 10] [--rate 10000] [--batch-size 32]
+
+Measured (2 CPU cores, otherwise idle at the time, TensorFlow 2.21 with oneDNN, batch 32): raw-audio
+TCN 20.7 s -> 29 s of audio per second; with the 16x STFT frontend 2.5 s -> 239 s of audio per second.
 """
 
 from __future__ import annotations

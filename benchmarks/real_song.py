@@ -19,6 +19,15 @@ loss) but each run also has a time budget (``--bird-minutes``,
 script stays under ~30 minutes on a CPU.
 
     python benchmarks/real_song.py [--data DIR] [--workdir DIR] [--bird-minutes 16] [--fly-minutes 6] [--only bird]
+
+Measured (2 CPU cores shared with other jobs, TensorFlow 2.21):
+- fly: 28 epochs in 6.2 min (time budget); test part (12 s, 91 pulses): precision 0.989, recall 0.989,
+  F1 0.989 (tp 90, fp 1, fn 1). DeepSS published 0.93 / 0.99 / 0.96 (on other, longer data).
+- bird: early stopping after 48 epochs in 17.1 min; 10 test recordings, 424 syllables: onset F1 0.987,
+  offset F1 0.992, syllable label accuracy 0.981, syllable error rate 0.035, median onset/offset error
+  2.20 / 2.64 ms (the 4 ms boundary notch moves predicted boundaries inward by about 2 ms). DeepSS
+  published 98.5 % correctly typed, 0.3 ms median error. Without the notch (gap_seconds 0; 39 epochs):
+  onset F1 0.954, label accuracy 0.960, syllable error rate 0.104 (touching syllables merge).
 """
 
 from __future__ import annotations
