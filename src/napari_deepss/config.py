@@ -185,7 +185,7 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
         """Build from a dict such as a loaded ``_params.yaml``; keys that are not options are ignored."""
-        hints = _field_types()
+        hints = field_types()
         return cls(**{name: _coerce(name, values[name], hints[name]) for name in hints if name in values})
 
 
@@ -207,7 +207,7 @@ def parse_bool(text: str | bool) -> bool:
     raise argparse.ArgumentTypeError(f"expected True or False, got {text!r}")
 
 
-def _field_types() -> dict[str, str]:
+def field_types() -> dict[str, str]:
     """Option name -> one of 'bool', 'int', 'float', 'str', 'list[bool]', 'list[int]', 'int|None'."""
     kinds = {}
     for name, hint in typing.get_type_hints(TrainConfig).items():
@@ -269,7 +269,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     Flags left out keep no value in the namespace (``argparse.SUPPRESS``), so
     :func:`config_from_args` falls back to the dataclass default.
     """
-    kinds = _field_types()
+    kinds = field_types()
     defaults = TrainConfig()
     for f in dataclasses.fields(TrainConfig):
         kind, meta = kinds[f.name], f.metadata

@@ -27,7 +27,7 @@ from magicgui.widgets import (
 from qtpy.QtWidgets import QGroupBox, QVBoxLayout, QWidget
 from superqt import QCollapsible
 
-from ...config import TrainConfig, _field_types, default_save_dir
+from ...config import TrainConfig, default_save_dir, field_types
 from ...dataset.store import read_attrs
 from ...errors import FileFormatError
 
@@ -134,7 +134,7 @@ class TrainForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._kinds = _field_types()
+        self._kinds = field_types()
         defaults = TrainConfig()
         self.fields: dict[str, Widget] = {}
         groups: dict[str, list[Widget]] = {group: [] for group in GROUP_TITLES}
