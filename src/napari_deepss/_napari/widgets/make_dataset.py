@@ -15,10 +15,10 @@ from pathlib import Path
 
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, SpinBox, Widget
 from napari.qt.threading import create_worker
-from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
 
 from ...dataset import DatasetCancelled, DatasetOptions, default_store_folder, iter_make_dataset
+from ._job import JobMixin
 
 MAX_SEED = 2**31 - 1
 
@@ -37,8 +37,10 @@ def option_widget(option: dataclasses.Field) -> Widget:
     return SpinBox(min=meta.get("min", 0), max=meta.get("max", MAX_SEED), **common)
 
 
-class MakeDatasetWidget(Container):
+class MakeDatasetWidget(JobMixin, Container):
     """Data folder, store folder and every option of the DeepSS dialog; Make dataset and Cancel."""
+
+    _stop_button = property(lambda self: self.cancel_button)  # the button that ends the job (JobMixin)
 
     def __init__(self, napari_viewer=None):
         super().__init__(labels=True)
@@ -58,8 +60,6 @@ class MakeDatasetWidget(Container):
                      self.run_button, self.cancel_button, self.status])
         self._suggested_store: Path | None = None
         self._cancel = threading.Event()
-        self._worker = None
-        self._bar: progress | None = None
         data_folder.changed.connect(self._suggest_store_folder)
         self.run_button.changed.connect(self.start)
         self.cancel_button.changed.connect(self.cancel)
@@ -90,16 +90,8 @@ class MakeDatasetWidget(Container):
             _ignore_errors=True,  # errors become one readable notification (_failed), not a traceback
             **self.options(),
         )
-        self._worker.yielded.connect(self._progressed)
-        self._worker.returned.connect(self._succeeded)
-        self._worker.errored.connect(self._failed)
-        self._worker.finished.connect(self._finished)
-        self.run_button.enabled = False
-        self.cancel_button.enabled = True
         self.status.value = "Checking recordings and annotations…"
-        # created here, not on the first step: creating a napari progress bar may process queued signals
-        self._bar = progress(desc="Make dataset")
-        self._worker.start()
+        self._start_job(self._worker, "Make dataset")
 
     def cancel(self) -> None:
         """Stop the build after the current block; nothing is written."""
@@ -129,10 +121,3 @@ class MakeDatasetWidget(Container):
             self.status.value = f"Failed: {err}"
             show_error(f"Make dataset failed: {err}")
 
-    def _finished(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-        self.run_button.enabled = True
-        self.cancel_button.enabled = False
-        self._worker = None

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton
 from napari.qt.threading import create_worker
-from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
 
 from ...annotations import recording_stem
@@ -28,6 +27,7 @@ from ...postprocess import PostprocessOptions
 from ...prediction import PredictionCancelled
 from ..annotation_layer import annotations_layers_data
 from ..spectrogram_layer import SPECTROGRAM_KIND
+from ._job import JobMixin
 from .make_dataset import option_widget
 from .predict_process import PredictionProcess
 
@@ -69,8 +69,10 @@ def probabilities_layer_data(rows: np.ndarray, columns_per_second: float, class_
     return np.asarray(rows)[::-1], kwargs, "image"  # frequency runs up: the last row is drawn on top
 
 
-class PredictWidget(Container):
+class PredictWidget(JobMixin, Container):
     """Model, recording, post-processing options; Predict and Stop."""
+
+    _stop_button = property(lambda self: self.stop_button)  # the button that ends the job (JobMixin)
 
     def __init__(self, napari_viewer=None):
         super().__init__(labels=True)
@@ -86,9 +88,7 @@ class PredictWidget(Container):
         self.status = Label(name="status", label="", value="")
         self.extend([model, recording, *map(option_widget, PostprocessOptions.fields()), show_probabilities,
                      self.run_button, self.stop_button, self.status])
-        self._worker = None
         self._process: PredictionProcess | None = None
-        self._bar: progress | None = None
         self._source = None
         self.run_button.changed.connect(self.start)
         self.stop_button.changed.connect(self.stop)
@@ -130,15 +130,8 @@ class PredictWidget(Container):
             self._process.updates,
             _ignore_errors=True,  # errors become one readable notification (_failed), not a traceback
         )
-        self._worker.yielded.connect(self._progressed)
-        self._worker.returned.connect(self._succeeded)
-        self._worker.errored.connect(self._failed)
-        self._worker.finished.connect(self._finished)
-        self.run_button.enabled = False
-        self.stop_button.enabled = True
         self.status.value = "Loading the network…"
-        self._bar = progress(desc=f"Predict {layer.name}")
-        self._worker.start()
+        self._start_job(self._worker, f"Predict {layer.name}")
 
     def stop(self) -> None:
         """End the prediction now; nothing is added."""
@@ -177,13 +170,7 @@ class PredictWidget(Container):
         self.status.value = f"Failed: {err}"
         show_error(f"Predict failed: {err}")
 
-    def _finished(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-        self.run_button.enabled = True
-        self.stop_button.enabled = False
-        self._worker = None
+    def _job_finished(self) -> None:
         self._process = None
 
 
