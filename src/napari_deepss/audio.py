@@ -26,7 +26,6 @@ SOUNDFILE_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff")
 NPZ_SUFFIXES = (".npz",)
 H5_SUFFIXES = (".h5", ".hdf5")
 AUDIO_SUFFIXES = SOUNDFILE_SUFFIXES + NPZ_SUFFIXES + H5_SUFFIXES
-_NO_H5_SAMPLERATE = "no 'samplerate' attribute or dataset in this HDF5 file"
 
 
 @dataclass(frozen=True)
@@ -88,12 +87,8 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
             import h5py
 
             with h5py.File(path, "r") as f:
-                if "data" not in f:
-                    raise FileFormatError(path, "no dataset 'data' in this HDF5 file")
-                shape, dtype = f["data"].shape, f["data"].dtype
-                rate = _h5_samplerate(f)
-                if rate is None:
-                    raise FileFormatError(path, _NO_H5_SAMPLERATE)
+                data, rate = _h5_data(path, f)
+                shape, dtype = data.shape, data.dtype
         elif suffix in NPZ_SUFFIXES:
             shape, dtype, rate = _npz_header(path)
         else:
@@ -183,6 +178,16 @@ def _check_npz_keys(path: Path, keys) -> None:
         raise FileFormatError(path, "no 'samplerate' in this .npz")
 
 
+def _h5_data(path: Path, f):
+    """The ``data`` dataset (not read yet) and the samplerate of an open HDF5 file."""
+    if "data" not in f:
+        raise FileFormatError(path, f"no dataset 'data' in this HDF5 file (it has: {', '.join(f.keys()) or 'nothing'})")
+    rate = _h5_samplerate(f)
+    if rate is None:
+        raise FileFormatError(path, "no 'samplerate' attribute or dataset in this HDF5 file")
+    return f["data"], rate
+
+
 def _h5_samplerate(f):
     if "samplerate" in f.attrs:
         return f.attrs["samplerate"]
@@ -198,12 +203,8 @@ def _load_h5(path: Path) -> tuple[np.ndarray, float]:
 
     try:
         with h5py.File(path, "r") as f:
-            if "data" not in f:
-                raise FileFormatError(path, f"no dataset 'data' in this HDF5 file (it has: {', '.join(f.keys()) or 'nothing'})")
-            rate = _h5_samplerate(f)
-            if rate is None:
-                raise FileFormatError(path, _NO_H5_SAMPLERATE)
-            return f["data"][()], rate
+            data, rate = _h5_data(path, f)
+            return data[()], rate
     except FileFormatError:
         raise
     except Exception as err:
