@@ -159,14 +159,15 @@ def _load_npz(path: Path) -> tuple[np.ndarray, float]:
 
 
 def _npz_header(path: Path) -> tuple[tuple[int, ...], np.dtype, object]:
-    """Shape and dtype of ``data`` (from its .npy header) and the samplerate."""
-    with np.load(path, allow_pickle=False) as npz:
-        _check_npz_keys(path, npz.files)
-        rate = npz["samplerate"]
-    with zipfile.ZipFile(path) as z, z.open("data.npy") as f:
-        major, _ = np.lib.format.read_magic(f)
-        read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-        shape, _, dtype = read_header(f)
+    """Shape and dtype of ``data`` (from its .npy header) and the samplerate, in one opening of the archive."""
+    with zipfile.ZipFile(path) as z:
+        _check_npz_keys(path, (name.removesuffix(".npy") for name in z.namelist()))
+        with z.open("samplerate.npy") as f:
+            rate = np.lib.format.read_array(f, allow_pickle=False)
+        with z.open("data.npy") as f:
+            major, _ = np.lib.format.read_magic(f)
+            read_header = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(f)
     return shape, dtype, rate
 
 
