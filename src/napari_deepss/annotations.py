@@ -113,8 +113,10 @@ def _infer_song_types(names, start, stop) -> dict[str, str]:
             is_segment = not np.isnan(t1)  # placeholder: (nan, nan) event, (nan, 0) segment
         else:
             is_segment = t1 > t0
-        if is_segment or name not in kinds:
-            kinds[name] = "segment" if is_segment else kinds.get(name, "event")
+        if is_segment:
+            kinds[name] = "segment"
+        else:
+            kinds.setdefault(name, "event")
     return kinds
 
 
