@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_path
 from .audio import AUDIO_SUFFIXES
 from .errors import FileFormatError
 
@@ -285,8 +286,6 @@ def annotations_to_csv_text(annotations: Annotations) -> str:
 
 def write_annotations(annotations: Annotations, path: str | os.PathLike) -> Path:
     """Write the table as a DeepSS CSV, atomically (temporary file, then rename)."""
-    from .atomic import atomic_path
-
     path = Path(path)
     text = annotations_to_csv_text(annotations)
     with atomic_path(path) as tmp:
@@ -296,8 +295,6 @@ def write_annotations(annotations: Annotations, path: str | os.PathLike) -> Path
 
 def write_definitions(song_types: dict[str, str], path: str | os.PathLike) -> Path:
     """Write ``name,event|segment`` rows (no header), atomically."""
-    from .atomic import atomic_path
-
     path = Path(path)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import atomic_path
 from .errors import FileFormatError
 
 SOUNDFILE_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff")
@@ -125,8 +126,6 @@ def is_deepss_h5(path: str | os.PathLike) -> bool:
 def save_wav(path: str | os.PathLike, samples: np.ndarray, samplerate: float) -> None:
     """Write float samples [n, channels] as a 32-bit float wav, atomically."""
     import soundfile
-
-    from .atomic import atomic_path
 
     with atomic_path(path) as tmp:
         soundfile.write(str(tmp), np.asarray(samples, dtype=np.float32), int(round(samplerate)), subtype="FLOAT", format="WAV")
