@@ -30,6 +30,7 @@ from ..annotations import Annotations
 from ..dataset import dataset_splits, is_dataset_folder, open_split, read_attrs, split_pieces
 from ..dataset.splits import SPLIT_NAMES
 from ..postprocess import PostprocessOptions, Postprocessor
+from ..prediction import Prediction
 from .annotation_layer import annotations_layers_data
 from .spectrogram_layer import install_viewer_hooks, spectrogram_layer_data
 
@@ -71,22 +72,14 @@ def read_dataset(path) -> list[tuple]:
 
 
 def targets_as_annotations(y: np.ndarray, class_names, class_types, samplerate: float) -> Annotations:
-    """Events and segments of targets ``y`` [samples, classes], read block by block."""
+    """Events and segments of targets ``y`` [samples, classes] in time order, read block by block."""
     processor = Postprocessor(class_names, class_types, samplerate, TARGET_POSTPROCESSING)
     for start in range(0, len(y), BLOCK_SAMPLES):
         processor.add(np.asarray(y[start : start + BLOCK_SAMPLES], dtype=np.float32))
     events, segments = processor.finish()
-    names, starts, stops = [], [], []
-    for song_type, times in events.items():
-        names += [song_type] * len(times)
-        starts.append(times)
-        stops.append(times)
-    for song_type, intervals in segments.items():
-        names += [song_type] * len(intervals)
-        starts.append(intervals[:, 0])
-        stops.append(intervals[:, 1])
-    song_types = {n: t for n, t in zip(class_names[1:], class_types[1:])}
-    return Annotations.from_rows(names, np.concatenate([[], *starts]), np.concatenate([[], *stops]), song_types=song_types)
+    # what a network that learnt the targets perfectly would have predicted
+    duration = len(y) / samplerate
+    return Prediction(events, segments, list(class_names), list(class_types), samplerate, duration).annotations()
 
 
 def pieces_layer_data(pieces, samplerate: float, freq_range, *, name: str) -> tuple:
