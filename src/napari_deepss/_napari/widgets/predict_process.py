@@ -15,7 +15,6 @@ This module imports neither Qt nor napari.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import json
 import subprocess
@@ -32,9 +31,9 @@ from ...annotations import Annotations, read_annotations, write_annotations
 from ...errors import FileFormatError
 from ...postprocess import PostprocessOptions
 from ...prediction import PredictionCancelled
+from ._child import ChildOutput, emit
 
 MARKER = "@dss-predict "
-LOG_TAIL_LINES = 30
 #: probability traces longer than this many columns are max-pooled in time (short events stay visible)
 MAX_BAND_COLUMNS = 2**16
 
@@ -83,7 +82,7 @@ class PredictionProcess:
         self.request = {"model": str(model_path), "options": dataclasses.asdict(options),
                         "keep_probabilities": keep_probabilities}
         self.path, self.samples, self.samplerate = path, samples, samplerate
-        self.log: collections.deque[str] = collections.deque(maxlen=LOG_TAIL_LINES)
+        self.output = ChildOutput(MARKER)
         self._process: subprocess.Popen | None = None
         self._stopped = threading.Event()
 
@@ -111,10 +110,9 @@ class PredictionProcess:
             result, error = None, None
             try:
                 for line in self._process.stdout:
-                    if not line.startswith(MARKER):
-                        self.log.append(line.rstrip())
+                    message = self.output.read(line)
+                    if message is None:
                         continue
-                    message = json.loads(line[len(MARKER):])
                     if "progress" in message:
                         yield tuple(message["progress"])
                     result, error = message.get("result", result), message.get("error", error)
@@ -128,8 +126,7 @@ class PredictionProcess:
             if error is not None:
                 raise ValueError(error)
             if result is None:
-                raise ValueError(f"the prediction process ended unexpectedly (exit code {code}). Its last output:\n"
-                                 + "\n".join(self.log))
+                raise ValueError(self.output.ended_unexpectedly("prediction", code))
             band = Path(folder) / "band.npy"
             return ChildResult(read_annotations(Path(folder) / "annotations.csv"), result["class_names"],
                                np.load(band) if band.is_file() else None, result["band_rate"])
@@ -139,7 +136,7 @@ class PredictionProcess:
 
 
 def _emit(message: dict) -> None:
-    print(MARKER + json.dumps(message), flush=True)
+    emit(MARKER, message)
 
 
 def _audio(spec: dict):

@@ -21,7 +21,6 @@ This module imports neither Qt nor napari: the child runs it as
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import json
 import os
@@ -37,12 +36,12 @@ from typing import Any
 from ...config import TrainConfig, yaml_safe
 from ...errors import FileFormatError
 from ...training import TrainProgress, TrainResult, train
+from ._child import ChildOutput, emit
 
 CHILD_COMMAND = (sys.executable, "-m", __name__)
 MARKER = "@dss-train "
 STOP = "stop"
 PROGRESS_INTERVAL_S = 0.1  # at most ten progress messages per second during an epoch
-LOG_TAIL_LINES = 30
 CHILD_NICENESS = 5
 
 
@@ -66,7 +65,7 @@ class TrainingProcess:
         self.shutdown_wait_s = shutdown_wait_s
         self.done = threading.Event()
         self.stop_requested = False
-        self.log: collections.deque[str] = collections.deque(maxlen=LOG_TAIL_LINES)
+        self.output = ChildOutput(MARKER)
         self._process: subprocess.Popen | None = None
         self._stdin_lock = threading.Lock()
 
@@ -84,7 +83,7 @@ class TrainingProcess:
                 self._send(STOP)
             result, error = None, None
             for line in self._process.stdout:
-                message = self._read(line)
+                message = self.output.read(line)
                 if message is None:
                     continue
                 if "progress" in message:
@@ -97,19 +96,11 @@ class TrainingProcess:
             if error is not None:
                 raise TrainingFailed(error)
             if result is None:
-                raise TrainingFailed(f"the training process ended unexpectedly ({_describe_exit(code)}). "
-                                     "Its last output:\n" + "\n".join(self.log))
+                raise TrainingFailed(self.output.ended_unexpectedly("training", code))
             return result
         finally:
             self._end_child()
             self.done.set()
-
-    def _read(self, line: str) -> dict | None:
-        """A protocol message, or None for log output (kept in ``log``)."""
-        if line.startswith(MARKER):
-            return json.loads(line[len(MARKER):])
-        self.log.append(line.rstrip())
-        return None
 
     def request_stop(self) -> None:
         """Ask the child to end training after the current step (it keeps the best model and writes its files)."""
@@ -142,19 +133,12 @@ class TrainingProcess:
             deadline = threading.Timer(self.shutdown_wait_s, process.kill)
             deadline.start()
             for line in process.stdout:  # reading keeps the child from blocking on a full pipe
-                self._read(line)
+                self.output.read(line)
             deadline.cancel()
             process.wait()
         with self._stdin_lock:
             process.stdin.close()
         process.stdout.close()
-
-
-def _describe_exit(code: int) -> str:
-    if code < 0:
-        hint = " (killed, often for lack of memory)" if code == -9 else ""
-        return f"signal {-code}{hint}"
-    return f"exit code {code}"
 
 
 def _result_from_json(values: dict[str, Any]) -> TrainResult:
@@ -167,7 +151,7 @@ def _result_from_json(values: dict[str, Any]) -> TrainResult:
 
 
 def _emit(message: dict) -> None:
-    print(MARKER + json.dumps(yaml_safe(message)), flush=True)
+    emit(MARKER, yaml_safe(message))
 
 
 class _ThrottledProgress:
