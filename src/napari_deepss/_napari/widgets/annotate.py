@@ -522,8 +522,7 @@ class AnnotateWidget(QWidget):
         return True
 
     def _unsaved_editors(self) -> list[AnnotationEditor]:
-        layers = list(self.viewer.layers)
-        return [e for e in self._editors.values() if e.has_unsaved_changes and e.segments in layers and e.events in layers]
+        return [e for e in self._editors.values() if e.has_unsaved_changes and self._layers_present(e)]
 
     # --- export -----------------------------------------------------------------
 
