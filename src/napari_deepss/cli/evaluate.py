@@ -10,6 +10,7 @@ from pathlib import Path
 from ..annotations import ANNOTATIONS_SUFFIX
 from ..errors import FileFormatError
 from ..evaluate import DEFAULT_TOLERANCE
+from ..prediction import DEFAULT_BATCH_SIZE
 from .predict import add_postprocess_arguments, postprocess_options
 
 DESCRIPTION = f"""\
@@ -42,7 +43,8 @@ def register(subparsers) -> None:
                         help=f"largest time difference of a matched event or boundary (default: {DEFAULT_TOLERANCE})")
     parser.add_argument("--output", help="report file, .yaml or .json (default: <MODEL_PREFIX>_evaluation.yaml, or "
                         "evaluation.yaml beside the predicted annotations)")
-    parser.add_argument("--batch-size", type=int, default=32, metavar="INT", help="chunks predicted at once (default: 32)")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
+                        help=f"chunks predicted at once (default: {DEFAULT_BATCH_SIZE})")
     add_postprocess_arguments(parser)
     parser.set_defaults(func=run)
 

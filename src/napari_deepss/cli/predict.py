@@ -14,6 +14,7 @@ from ..annotations import ANNOTATIONS_SUFFIX
 from ..audio import is_audio_path, is_deepss_h5, is_deepss_npz
 from ..errors import FileFormatError
 from ..postprocess import PostprocessOptions
+from ..prediction import DEFAULT_BATCH_SIZE
 
 DESCRIPTION = f"""\
 Predict song in a recording, or in every recording of a folder, with a trained network, and write the
@@ -45,8 +46,9 @@ def register(subparsers) -> None:
                         help="replace existing output files, human annotation files included")
     parser.add_argument("--save-probabilities", action="store_true",
                         help="also write <stem>_probabilities.npy: float32 [samples, classes] at the network's rate")
-    parser.add_argument("--batch-size", type=int, default=32, metavar="INT",
-                        help="chunks predicted at once; more is faster and needs more memory (default: 32)")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
+                        help="chunks predicted at once; more is faster and needs more memory "
+                        f"(default: {DEFAULT_BATCH_SIZE})")
     add_postprocess_arguments(parser)
     parser.set_defaults(func=run)
 
