@@ -189,14 +189,12 @@ class AnnotateWidget(QWidget):
         types.addWidget(self.recolor_type_button, 1, 1)
         types.addWidget(self.delete_type_button, 1, 2, 1, 2)
         edits = _row(self.draw_button, self.delete_button, self.retype_button, self.undo_button)
-        navigation = _row(
-            _button("◀ page", partial(self._navigate, page, -1), tip=KEYS["page_back"]),
-            _button("page ▶", partial(self._navigate, page, 1), tip=KEYS["page_forward"]),
-            _button("zoom +", partial(self._navigate, zoom_time, ZOOM_STEP), tip=KEYS["zoom_in"]),
-            _button("zoom −", partial(self._navigate, zoom_time, 1 / ZOOM_STEP), tip=KEYS["zoom_out"]),
-            _button("◀ prev", partial(self.jump, -1), tip=KEYS["previous"]),
-            _button("next ▶", partial(self.jump, 1), tip=KEYS["next"]),
-        )
+        actions = self._actions()
+        navigation = _row(*(
+            _button(text, actions[name], tip=KEYS[name])
+            for text, name in (("◀ page", "page_back"), ("page ▶", "page_forward"), ("zoom +", "zoom_in"),
+                               ("zoom −", "zoom_out"), ("◀ prev", "previous"), ("next ▶", "next"))
+        ))
         layout = QVBoxLayout(self)
         for part in (
             self.recording_label,
@@ -211,8 +209,9 @@ class AnnotateWidget(QWidget):
         ):
             layout.addLayout(part) if not isinstance(part, QWidget) else layout.addWidget(part)
 
-    def _bind_keys(self) -> None:
-        actions = {
+    def _actions(self) -> dict:
+        """What each of ``KEYS`` does (the navigation buttons do the same)."""
+        return {
             "page_forward": partial(self._navigate, page, 1),
             "page_back": partial(self._navigate, page, -1),
             "zoom_in": partial(self._navigate, zoom_time, ZOOM_STEP),
@@ -221,7 +220,9 @@ class AnnotateWidget(QWidget):
             "previous": partial(self.jump, -1),
             "undo": self.undo,
         }
-        self._key_actions = {KEYS[name]: action for name, action in actions.items()}
+
+    def _bind_keys(self) -> None:
+        self._key_actions = {KEYS[name]: action for name, action in self._actions().items()}
         self._key_actions.update({str(i): partial(self.select_type_number, i) for i in range(1, 10)})
         for key, action in self._key_actions.items():
             self.viewer.bind_key(key, _ignore_target(action), overwrite=True)
