@@ -175,17 +175,6 @@ def majority_labels(true_times: np.ndarray, predicted_times: np.ndarray, predict
     return result
 
 
-def syllable_scores(true_segments: dict[str, np.ndarray], predicted_segments: dict[str, np.ndarray]) -> SyllableScores:
-    true_times, true_labels = _syllables(true_segments)
-    pred_times, pred_labels = _syllables(predicted_segments)
-    typed = majority_labels(true_times, pred_times, pred_labels)
-    return SyllableScores(
-        n_true=len(true_labels),
-        n_correctly_typed=sum(t == p for t, p in zip(true_labels, typed)),
-        edit_distance=edit_distance(true_labels, pred_labels),
-    )
-
-
 @dataclass
 class AnnotationScores:
     """Event scores per event type, segment onset/offset scores and syllable scores."""
@@ -223,13 +212,18 @@ def score_annotations(true: Annotations, predicted: Annotations, tolerance: floa
         name: MatchScores.of(true_events.get(name, []), pred_events.get(name, []), tolerance)
         for name in dict.fromkeys([*true_events, *pred_events])
     }
-    true_times, _ = _syllables(true.segments())
-    pred_times, _ = _syllables(predicted.segments())
+    true_times, true_labels = _syllables(true.segments())
+    pred_times, pred_labels = _syllables(predicted.segments())
+    typed = majority_labels(true_times, pred_times, pred_labels)
     return AnnotationScores(
         events=events,
         onsets=MatchScores.of(true_times[:, 0], pred_times[:, 0], tolerance),
         offsets=MatchScores.of(true_times[:, 1], pred_times[:, 1], tolerance),
-        syllables=syllable_scores(true.segments(), predicted.segments()),
+        syllables=SyllableScores(
+            n_true=len(true_labels),
+            n_correctly_typed=sum(t == p for t, p in zip(true_labels, typed)),
+            edit_distance=edit_distance(true_labels, pred_labels),
+        ),
     )
 
 
