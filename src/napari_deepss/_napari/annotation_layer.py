@@ -283,8 +283,7 @@ def layer_to_annotations(data, shape_types, features, song_types) -> Annotations
     features = pd.DataFrame(features) if features is not None else pd.DataFrame()
     n = len(data)
     names = _shape_names(features, n)
-    t_min = np.array([np.min(np.asarray(v)[:, -1]) for v in data], dtype=np.float64)
-    t_max = np.array([np.max(np.asarray(v)[:, -1]) for v in data], dtype=np.float64)
+    t_min, t_max = _time_bounds(data)
     _check_named(names, t_min)
     start, stop = t_min.copy(), t_max.copy()
     for i, (name, shape_type) in enumerate(zip(names, shape_types)):
@@ -311,9 +310,14 @@ def segment_times(layer) -> np.ndarray:
     """``[n, 2]`` start and stop seconds of a segments layer's rectangles (file times where unmoved)."""
     if not len(layer.data):
         return np.zeros((0, 2))
-    start = np.array([v[:, -1].min() for v in layer.data], dtype=np.float64)
-    stop = np.array([v[:, -1].max() for v in layer.data], dtype=np.float64)
-    return np.stack(_restore_file_times(start, stop, layer.features), axis=1)
+    return np.stack(_restore_file_times(*_time_bounds(layer.data), layer.features), axis=1)
+
+
+def _time_bounds(data) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest and latest time (last column) of each shape's vertices."""
+    t_min = np.array([np.min(np.asarray(v)[:, -1]) for v in data], dtype=np.float64)
+    t_max = np.array([np.max(np.asarray(v)[:, -1]) for v in data], dtype=np.float64)
+    return t_min, t_max
 
 
 def _shape_names(features: pd.DataFrame, n: int) -> list[str]:
