@@ -33,8 +33,9 @@ from .annotations import Annotations
 from .atomic import atomic_path
 from .audio import load_audio
 from .chunks import chunk_starts
+from .dataset.targets import NOISE
 from .errors import FileFormatError
-from .postprocess import NOISE, Postprocessor, PostprocessOptions
+from .postprocess import Postprocessor, PostprocessOptions
 
 DEFAULT_BATCH_SIZE = 32
 ProgressCallback = Callable[[int, int], None]  # (samples done, samples in all)
