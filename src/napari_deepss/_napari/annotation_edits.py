@@ -160,17 +160,13 @@ class AnnotationEditor:
 
     def add_segment(self, name: str, start: float, stop: float) -> None:
         self._check_kind(name, "segment")
-        start, stop = sorted((float(start), float(stop)))
-        if not stop > start:
-            raise ValueError("a segment needs a stop after its start")
+        start, stop = _segment_edges(start, stop)
         _append_segment(self.segments, name, start, stop)
         self._push(lambda: _remove(self.segments, {len(self.segments.data) - 1}))
 
     def move_segment(self, index: int, start: float, stop: float) -> None:
         """Set the edges of segment ``index`` (it moves to the end of the layer)."""
-        start, stop = sorted((float(start), float(stop)))
-        if not stop > start:
-            raise ValueError("a segment needs a stop after its start")
+        start, stop = _segment_edges(start, stop)
         name = str(self.segments.features["name"].iloc[index])
 
         def move():
@@ -269,6 +265,14 @@ def _set_categories(layer, names: list[str]) -> None:
     old = list(values.cat.categories) if isinstance(values.dtype, pd.CategoricalDtype) else []
     categories = list(dict.fromkeys([*names, *old, *values.astype(object).dropna()]))
     layer.features = features.assign(name=pd.Categorical(values.astype(object), categories=categories))
+
+
+def _segment_edges(start: float, stop: float) -> tuple[float, float]:
+    """``(start, stop)`` in time order; raises ``ValueError`` when they coincide."""
+    start, stop = sorted((float(start), float(stop)))
+    if not stop > start:
+        raise ValueError("a segment needs a stop after its start")
+    return start, stop
 
 
 def _remove(layer, indices: set[int]) -> None:
