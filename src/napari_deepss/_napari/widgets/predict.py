@@ -126,12 +126,12 @@ class PredictWidget(JobMixin, Container):
             "samples": meta["samples"], "samplerate": meta["samplerate"]}
         self._source = layer
         self._process = PredictionProcess(model, options, self.show_probabilities.value, **recording)
-        self._worker = create_worker(
+        worker = create_worker(
             self._process.updates,
             _ignore_errors=True,  # errors become one readable notification (_failed), not a traceback
         )
         self.status.value = "Loading the network…"
-        self._start_job(self._worker, f"Predict {layer.name}")
+        self._start_job(worker, f"Predict {layer.name}")
 
     def stop(self) -> None:
         """End the prediction now; nothing is added."""
