@@ -30,11 +30,14 @@ DEFAULT_FREQ_RANGE = (0.0, 1000.0)
 
 def get_reader(path):
     """The reader for ``path`` (one path or a list of paths of one kind), or ``None``."""
-    paths = [path] if isinstance(path, str | os.PathLike) else list(path)
-    kinds = {_kind(Path(p)) for p in paths}
+    kinds = {_kind(p) for p in _paths(path)}
     if len(kinds) != 1 or None in kinds:
         return None
     return read_deepss
+
+
+def _paths(path) -> list[Path]:
+    return [Path(path)] if isinstance(path, str | os.PathLike) else [Path(p) for p in path]
 
 
 def _kind(path: Path) -> str | None:
@@ -55,13 +58,13 @@ def read_deepss(path) -> list[tuple]:
     import napari
 
     viewer = napari.current_viewer()
-    paths = [path] if isinstance(path, str | os.PathLike) else list(path)
     layers = []
-    for p in map(Path, paths):
-        if _kind(p) == "audio":
-            layers += _read_recording(p)
-        else:
+    for p in _paths(path):
+        # get_reader has sniffed every file: only annotation CSVs end in .csv
+        if p.suffix.lower() == ".csv":
             layers += _read_annotations(p, _freq_range_for(p, viewer))
+        else:
+            layers += _read_recording(p)
     if viewer is not None:
         install_viewer_hooks(viewer)
     return layers
