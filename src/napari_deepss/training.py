@@ -103,8 +103,7 @@ def train(
     results_path = None
     if "test" in splits:
         results_path = paths["results"]
-        matrix = _test(model, config, splits["test"], params["class_names"], results_path, monitor, progress)
-        report = classification_report(matrix, params["class_names"])
+        matrix, report = _test(model, config, splits["test"], params["class_names"], results_path, monitor, progress)
         params.update(confusion_matrix=matrix.tolist(), report=report, accuracy=accuracy(matrix))
     write_params(paths["params"], params)
     progress(TrainProgress(monitor.epoch, config.nb_epoch, 1, 1, monitor.loss, monitor.val_loss, "done"))
@@ -266,11 +265,11 @@ def _mirrored_strategy(tf):
     return tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
 
 
-def _test(model, config, split: Split, class_names, results_path: Path, monitor, progress) -> np.ndarray:
+def _test(model, config, split: Split, class_names, results_path: Path, monitor, progress) -> tuple[np.ndarray, dict]:
     """Predict the test split chunk by chunk, streaming labels and probabilities into ``_results.h5``.
 
     Each sample is predicted once, by the chunk in which it carries loss (its
-    middle, or the recording's edge). Returns the confusion matrix.
+    middle, or the recording's edge). Returns the confusion matrix and the per-class report.
     """
     reader = ChunkReader(split, config.nb_hist, config.stride, config.data_padding)
     n, nb_classes = len(split), len(class_names)
@@ -298,8 +297,9 @@ def _test(model, config, split: Split, class_names, results_path: Path, monitor,
         f.create_dataset("confusion_matrix", data=matrix)
         f.create_dataset("class_names", data=np.array(class_names, dtype=h5py.string_dtype()))
         _write_tree(f.create_group("history"), monitor.history)
-        _write_tree(f.create_group("report"), classification_report(matrix, class_names))
-    return matrix
+        report = classification_report(matrix, class_names)
+        _write_tree(f.create_group("report"), report)
+    return matrix, report
 
 
 def _write_tree(group: h5py.Group, tree: dict) -> None:
