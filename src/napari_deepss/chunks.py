@@ -145,11 +145,8 @@ def tf_dataset(reader: ChunkReader, batch_size: int, *, shuffle: bool, seed: int
 
     nb_hist, channels, classes = reader.nb_hist, reader.split.x.shape[1], reader.split.y.shape[1]
 
-    def read(chunks):
-        return reader.read(chunks)
-
     def load(chunks):
-        x, y, w = tf.numpy_function(read, [chunks], (tf.float32, tf.float32, tf.float32), stateful=False)
+        x, y, w = tf.numpy_function(reader.read, [chunks], (tf.float32, tf.float32, tf.float32), stateful=False)
         x.set_shape((None, nb_hist, channels))
         y.set_shape((None, nb_hist, classes))
         w.set_shape((None, nb_hist))
