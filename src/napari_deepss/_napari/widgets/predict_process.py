@@ -3,7 +3,7 @@
 TensorFlow and napari cannot share a process here (both bring an LLVM; see
 ``train_process``), so the widget starts ``python -m
 napari_deepss._napari.widgets.predict_process REQUEST.json``. The child runs
-:func:`~napari_deepss.prediction.iter_predict`, prints ``<MARKER><json>``
+:func:`~napari_deepss.prediction.predict`, prints ``<MARKER><json>``
 lines (``progress`` [done, total], then ``result`` or ``error``), and leaves
 its output in the request's folder: ``annotations.csv`` and, when asked, the
 class probabilities max-pooled in time (``band.npy``, see
@@ -147,21 +147,16 @@ def _audio(spec: dict):
 
 
 def main(request_path: str) -> int:
-    from ...prediction import iter_predict
+    from ...prediction import predict
 
     request = json.loads(Path(request_path).read_text())
     folder = Path(request_path).parent
     audio, extra = _audio(request["audio"])
     probabilities_path = folder / "probabilities.npy"
     try:
-        steps = iter_predict(audio, request["model"], options=PostprocessOptions(**request["options"]),
-                             keep_probabilities=probabilities_path if request["keep_probabilities"] else False, **extra)
-        while True:
-            try:
-                _emit({"progress": next(steps)})
-            except StopIteration as finished:
-                prediction = finished.value
-                break
+        prediction = predict(audio, request["model"], options=PostprocessOptions(**request["options"]),
+                             keep_probabilities=probabilities_path if request["keep_probabilities"] else False,
+                             progress=lambda done, total: _emit({"progress": [done, total]}), **extra)
     except (FileFormatError, ValueError) as err:
         _emit({"error": str(err)})
         return 1
