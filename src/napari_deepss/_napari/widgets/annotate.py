@@ -259,7 +259,7 @@ class AnnotateWidget(QWidget):
                 for layer in (spectrogram, *layers):  # the selected layer's keys come before the viewer's
                     for key, action in self._key_actions.items():
                         layer.bind_key(key, _ignore_target(action), overwrite=True)
-                self.editor = self._editors[id(spectrogram)] = AnnotationEditor(*layers, on_change=self._on_change)
+                self.editor = self._editors[id(spectrogram)] = AnnotationEditor(*layers, on_change=self._refresh)
                 self._offer_recovery()
         self._refresh()
 
@@ -552,9 +552,6 @@ class AnnotateWidget(QWidget):
     def _on_layers_changed(self, event=None) -> None:
         if not self._attaching:  # attach(create=True) itself adds layers
             self.attach()
-
-    def _on_change(self) -> None:
-        self._refresh()
 
     def _refresh(self) -> None:
         active = self.active_type
