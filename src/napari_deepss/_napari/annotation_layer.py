@@ -129,7 +129,7 @@ def annotations_layers_data(annotations: Annotations, freq_range, *, name=None, 
     names = np.asarray(annotations.names, dtype=object)[keep]
     start = annotations.start_seconds[keep]
     stop = annotations.stop_seconds[keep]
-    channel = None if annotations.channel is None else annotations.channel[keep]
+    channel = _rows(annotations.channel, keep)
     song_types = dict(annotations.song_types)
     is_segment = np.array([song_types[n] == "segment" for n in names], dtype=bool)
     metadata = {
