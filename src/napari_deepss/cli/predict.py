@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..annotations import ANNOTATIONS_SUFFIX
-from ..audio import is_audio_path, is_deepss_h5, is_deepss_npz
+from ..annotations import ANNOTATIONS_SUFFIX, recording_stem, write_annotations
+from ..audio import audio_info, is_audio_path, is_deepss_h5, is_deepss_npz
 from ..errors import FileFormatError
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
@@ -87,16 +87,12 @@ def _is_recording(path: Path) -> bool:
 
 
 def output_paths(recordings: list[Path], suffix: str, out_dir: str | None) -> list[Path]:
-    from ..annotations import recording_stem
-
     return [(Path(out_dir) if out_dir else r.parent) / (recording_stem(r) + suffix) for r in recordings]
 
 
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..annotations import recording_stem, write_annotations
-    from ..audio import audio_info
     from ..prediction import predict, resolve_model
 
     if args.batch_size < 1:
