@@ -87,10 +87,11 @@ class PredictionProcess:
         self._stopped = threading.Event()
 
     def _write_request(self, folder: Path) -> Path:
-        audio = {"path": str(self.path)} if self.path is not None else {
-            "samples": str(folder / "samples.npy"), "samplerate": float(self.samplerate)}
-        if self.samples is not None:
+        if self.path is not None:
+            audio = {"path": str(self.path)}
+        else:
             np.save(folder / "samples.npy", np.asarray(self.samples, dtype=np.float32))
+            audio = {"samples": str(folder / "samples.npy"), "samplerate": float(self.samplerate)}
         request = folder / "request.json"
         request.write_text(json.dumps({**self.request, "audio": audio}))
         return request
