@@ -170,6 +170,9 @@ class TrainConfig:
         if self.nb_hist % self.downsample_factor:
             raise ValueError(f"nb_hist ({self.nb_hist}) must be a multiple of the downsample factor "
                              f"2**nb_pre_conv = {self.downsample_factor}")
+        if self.nb_pre_conv and self.pre_nb_dft < self.downsample_factor:
+            raise ValueError(f"pre_nb_dft ({self.pre_nb_dft}) must be at least the downsample factor "
+                             f"{self.downsample_factor}, otherwise samples between frames are never seen")
         if self.stride <= 0:
             raise ValueError(f"nb_hist ({self.nb_hist}) must be longer than twice the ignored boundary "
                              f"(2 * kernel_size * nb_conv = {2 * self.data_padding}): increase nb_hist, reduce "
