@@ -19,12 +19,10 @@ and never lie outside it. Importing this module does not import TensorFlow.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +34,7 @@ from .chunks import chunk_starts
 from .dataset.targets import NOISE
 from .errors import FileFormatError
 from .postprocess import Postprocessor, PostprocessOptions
+from .resampling import resample, resampling_factors
 
 DEFAULT_BATCH_SIZE = 32
 ProgressCallback = Callable[[int, int], None]  # (samples done, samples in all)
@@ -126,7 +125,7 @@ def iter_predict(
         raise FileFormatError(source, f"has {x.shape[1]} channel(s), but the network was trained on {expected}")
     duration = len(x) / rate
     model_rate = float(params.get("samplerate_x_Hz") or rate)
-    x = resample(x, rate, model_rate)
+    x = resample(x, *resampling_factors(rate, model_rate))
     class_names, class_types = list(params["class_names"]), list(params["class_types"])
     layout = ChunkLayout.for_model(model, params, len(x))
     post = Postprocessor(class_names, class_types, model_rate, options)
@@ -176,16 +175,6 @@ def _samples(audio, samplerate: float | None) -> tuple[np.ndarray, float]:
     if x.ndim != 2 or len(x) == 0:
         raise ValueError(f"samples must be [samples, channels] and not empty, got shape {x.shape}")
     return x, float(samplerate)
-
-
-def resample(x: np.ndarray, rate: float, new_rate: float) -> np.ndarray:
-    """``x`` [n, channels] at ``new_rate`` (polyphase, anti-aliased); unchanged when the rates agree."""
-    if math.isclose(rate, new_rate, rel_tol=1e-9):
-        return x
-    from scipy.signal import resample_poly
-
-    ratio = Fraction(new_rate / rate).limit_denominator(1000)
-    return resample_poly(x, ratio.numerator, ratio.denominator, axis=0).astype(np.float32, copy=False)
 
 
 @dataclass(frozen=True)

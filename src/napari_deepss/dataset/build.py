@@ -23,6 +23,7 @@ import numpy as np
 from ..atomic import atomic_dir
 from ..audio import load_audio
 from ..errors import FileFormatError
+from ..resampling import resample
 from . import targets as tg
 from .options import DatasetOptions
 from .sources import Recording, Sources, find_sources
@@ -184,12 +185,7 @@ def _write_recording(
 def _load_at_rate(recording: Recording) -> np.ndarray:
     """Samples [n, channels] at the dataset rate (polyphase resampling, scipy.signal.resample_poly)."""
     x, _ = load_audio(recording.info.path)
-    up, down = recording.resampling
-    if (up, down) != (1, 1):
-        from scipy.signal import resample_poly
-
-        x = resample_poly(x, up, down, axis=0).astype(np.float32, copy=False)
-    return x[: recording.n_samples]
+    return resample(x, *recording.resampling)[: recording.n_samples]
 
 
 def _attrs(data_folder, store, sources: Sources, classes: tg.ClassInfo, plan, opts: DatasetOptions) -> dict:

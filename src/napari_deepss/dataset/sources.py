@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +11,8 @@ import numpy as np
 from ..annotations import Annotations, annotations_path_for, read_annotations, recording_stem
 from ..audio import AudioInfo, audio_info, is_audio_path
 from ..errors import FileFormatError
+from ..resampling import resampling_factors
 
-MAX_RESAMPLING_DENOMINATOR = 1000
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,7 @@ def find_sources(data_folder: Path) -> Sources:
     recordings = []
     for path, info, table in zip(paired, infos, annotations):
         _check_inside(annotations_path_for(path), table, info)
-        up, down = _resampling(info.samplerate, samplerate)
+        up, down = resampling_factors(info.samplerate, samplerate)
         n_samples = -(-info.n_samples * up // down)  # the length scipy.signal.resample_poly returns
         recordings.append(Recording(recording_stem(path), info, table, n_samples, (up, down)))
     return Sources(recordings, samplerate, n_channels, song_types, skipped)
@@ -113,8 +112,3 @@ def _check_inside(csv_path: Path, table: Annotations, info: AudioInfo) -> None:
             f"recording {Path(info.path).name} ({duration:.6g} s); {len(late)} row(s) like this. "
             "Is this the right recording? Fix or delete these rows.",
         )
-
-
-def _resampling(rate: float, target: float) -> tuple[int, int]:
-    ratio = Fraction(target / rate).limit_denominator(MAX_RESAMPLING_DENOMINATOR)
-    return ratio.numerator, ratio.denominator
