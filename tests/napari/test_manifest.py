@@ -13,8 +13,8 @@ from pathlib import Path
 import npe2
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-MANIFEST = REPO / "napari.yaml"
+REPO = Path(__file__).resolve().parents[2]
+MANIFEST = REPO / "src" / "napari_deepss" / "napari.yaml"
 PLUGIN = "napari-deepss"
 COMMANDS = npe2.PluginManifest.from_file(MANIFEST).contributions.commands
 
@@ -29,7 +29,7 @@ def test_installed_manifest_validates(tmp_path):
     assert "valid" in result.stdout
 
 
-def test_installed_manifest_is_the_top_level_file():
+def test_installed_manifest_is_the_package_file():
     installed = npe2.PluginManifest.from_distribution(PLUGIN)
     assert installed.name == PLUGIN
     assert installed == npe2.PluginManifest.from_file(MANIFEST)
