@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 import pytest
-from test_dataset import BIRD_FILES, copy_recordings  # the shared copying helper
+from recordings import BIRD_FILES, copy_recordings
 
 from napari_deepss._napari.widgets import make_dataset as widget_module
 from napari_deepss.audio import load_audio

@@ -16,7 +16,7 @@ from superqt import QCollapsible
 from napari.utils.notifications import NotificationSeverity, notification_manager
 
 from napari_deepss.cli import build_parser
-from napari_deepss.config import TrainConfig, config_from_args
+from napari_deepss.training.config import TrainConfig, config_from_args
 from napari_deepss.dataset import make_dataset
 from napari_deepss._napari.widgets.loss_plot import TRAIN_COLOR, LossPlot
 from napari_deepss._napari.widgets.train import TrainWidget

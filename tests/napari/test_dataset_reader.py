@@ -6,7 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
-from test_dataset import BIRD_FILES, copy_recordings  # the shared copying helper
+from recordings import BIRD_FILES, copy_recordings
 
 from napari_deepss._napari._dataset_reader import get_dataset_reader, targets_as_annotations
 from napari_deepss.annotations import read_annotations

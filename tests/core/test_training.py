@@ -16,7 +16,7 @@ import yaml
 from predict_helpers import fly_slice
 
 from napari_deepss import TrainConfig, load_model, make_dataset, train
-from napari_deepss.chunks import open_dataset
+from napari_deepss.dataset.store import open_dataset
 from napari_deepss.errors import FileFormatError
 from napari_deepss.training import TrainProgress, training_parts
 

@@ -12,7 +12,6 @@ from predict_helpers import train_tiny_fly_network
 
 from napari_deepss.annotations import annotations_path_for, read_annotations
 from napari_deepss.cli import main
-from napari_deepss.evaluate import crop
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +86,7 @@ def test_evaluate_a_network_on_the_test_split(tiny_network, tmp_path, capsys):
     report = yaml.safe_load(open(prefix + "_evaluation.yaml"))
     params = yaml.safe_load(open(prefix + "_params.yaml"))
     assert params["data_splits"]["fly"]["test"] == [[0, 6000]]  # 12 s at 2.5 kHz, the first 20% is the test split
-    true_pulses = len(crop(read_annotations(annotations_path_for(wav)), 0, 5999 / 2500).events()["pulse"])
+    true_pulses = len(read_annotations(annotations_path_for(wav)).cropped(0, 6000 / 2500).events()["pulse"])
     pulse = report["events"]["pulse"]
     assert true_pulses > 0 and pulse["true_positives"] + pulse["false_negatives"] == true_pulses
     assert np.sum(report["samples"]["confusion_matrix"]) == 6000

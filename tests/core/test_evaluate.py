@@ -10,7 +10,6 @@ import pytest
 from napari_deepss.annotations import Annotations, write_annotations
 from napari_deepss.evaluate import (
     MatchScores,
-    crop,
     edit_distance,
     evaluate_files,
     majority_labels,
@@ -122,7 +121,7 @@ def test_placeholders_are_not_scored():
 def test_crop_keeps_what_lies_in_the_window_and_cuts_segments():
     table = _table([("pulse", 0.5, 0.5), ("pulse", 1.5, 1.5), ("syll_a", 0.8, 1.2), ("syll_a", 1.8, 2.5),
                     ("syll_b", 3.0, 3.5)])
-    cropped = crop(table, 1.0, 2.0)
+    cropped = table.cropped(1.0, 2.0)
     assert cropped.names == ["pulse", "syll_a", "syll_a", "syll_b"]  # syll_b keeps a placeholder
     np.testing.assert_allclose(cropped.start_seconds[:3], [0.5, 0.0, 0.8])
     np.testing.assert_allclose(cropped.stop_seconds[:3], [0.5, 0.2, 1.0])

@@ -22,17 +22,9 @@ from napari_deepss.dataset import (
     split_pieces,
 )
 from napari_deepss.errors import FileFormatError
+from recordings import BIRD_FILES, copy_recordings
 
-BIRD_FILES = ("bird0_003", "bird0_005", "bird0_007", "bird0_010")  # the shortest (4-4.6 s)
 SYLLABLES = [f"syll_{i}" for i in range(7)]  # the types sung in BIRD_FILES (syll_7, syll_8 are not)
-
-
-def copy_recordings(source: Path, target: Path, stems) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    for stem in stems:
-        for suffix in (".wav", "_annotations.csv"):
-            shutil.copy(source / f"{stem}{suffix}", target / f"{stem}{suffix}")
-    return target
 
 
 @pytest.fixture

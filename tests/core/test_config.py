@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from napari_deepss.config import (GROUPS, TrainConfig, add_arguments, config_from_args, default_save_dir, to_argv,
+from napari_deepss.training.config import (GROUPS, TrainConfig, add_arguments, config_from_args, default_save_dir, to_argv,
                                   yaml_safe)
 
 SEED_COMMAND = (
@@ -116,7 +116,7 @@ def test_validation_names_the_option(changes, message):
 
 
 def test_importing_the_training_modules_does_not_import_tensorflow():
-    code = ("import sys, napari_deepss.config, napari_deepss.training, napari_deepss.chunks, napari_deepss.cli.train; "
+    code = ("import sys, napari_deepss.training.config, napari_deepss.training, napari_deepss.training.chunks, napari_deepss.cli.train; "
             "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -7,11 +7,11 @@ import pytest
 from predict_helpers import fly_slice
 
 from napari_deepss import make_dataset
-from napari_deepss.chunks import (
+from napari_deepss.dataset.store import open_dataset
+from napari_deepss.training.chunks import (
     ChunkReader,
     chunk_starts,
     loss_weights,
-    open_dataset,
     steps_per_epoch,
     sub_range,
     tf_dataset,

@@ -1,0 +1,27 @@
+"""napari tests: viewers and widgets, in a pytest process that never loads TensorFlow.
+
+TensorFlow loads its libraries with RTLD_GLOBAL; once it is imported, Mesa's
+OpenGL (napari's canvas under Xvfb) crashes the process. So this folder runs
+in its own pytest process (``scripts/test.sh`` runs ``tests/napari`` and
+``tests/core`` one after the other), and a test here that finds or loads
+TensorFlow fails with an explanation instead of crashing the run. Work that
+needs TensorFlow runs in a child process, as the plugin itself does.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _keep_tensorflow_out():
+    if "tensorflow" in sys.modules:
+        pytest.fail(
+            "TensorFlow is loaded in this test process, and OpenGL would crash beside it: "
+            "run tests/napari on its own (scripts/test.sh does)."
+        )
+    yield
+    if "tensorflow" in sys.modules:
+        pytest.fail("this napari test imported TensorFlow; run TensorFlow work in a child process instead")
