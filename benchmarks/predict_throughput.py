@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from napari_deepss.config import TrainConfig
+from napari_deepss.training.config import TrainConfig
 
 NETWORK = dict(nb_hist=2048, nb_filters=32, kernel_size=32, nb_conv=3)
 VARIANTS = {"tcn (raw audio)": dict(model_name="tcn", nb_pre_conv=0),

@@ -18,7 +18,7 @@ _LAZY_API = {
     "train": "training",
     "load_model": "training",
     "predict": "prediction",
-    "TrainConfig": "config",
+    "TrainConfig": "training",
 }
 
 __all__ = ["__version__", "FileFormatError", *_LAZY_API]

@@ -30,7 +30,7 @@ import numpy as np
 from .annotations import Annotations
 from .atomic import atomic_path
 from .audio import load_audio
-from .chunks import chunk_starts
+from .training.chunks import chunk_starts
 from .dataset.targets import NOISE
 from .errors import FileFormatError
 from .postprocess import Postprocessor, PostprocessOptions

@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 
-from ..config import add_arguments, config_from_args
+from ..training.config import add_arguments, config_from_args
 
 
 def register(subparsers) -> None:

@@ -27,7 +27,7 @@ from magicgui.widgets import (
 from qtpy.QtWidgets import QGroupBox, QVBoxLayout, QWidget
 from superqt import QCollapsible
 
-from ...config import TrainConfig, default_save_dir, field_types
+from ...training.config import TrainConfig, default_save_dir, field_types
 from ...dataset.store import read_attrs
 from ...errors import FileFormatError
 

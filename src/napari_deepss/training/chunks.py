@@ -12,72 +12,9 @@ never loaded. TensorFlow is imported only to build the ``tf.data`` pipeline.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 
-from .dataset.store import dataset_splits, open_split, read_attrs
-from .errors import FileFormatError
-
-# attrs keys that describe the targets; y_<type>.npy has its own '<key>_<type>' variant
-_TARGET_KEYS = ("class_names", "class_types")
-
-
-@dataclass(frozen=True)
-class Split:
-    """One split of a dataset: audio ``x`` [n, channels] and targets ``y`` [n, classes], memory-mapped."""
-
-    x: np.ndarray
-    y: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def part(self, start: int, stop: int) -> Split:
-        """Samples ``start:stop`` (still a memory map view)."""
-        return Split(self.x[start:stop], self.y[start:stop])
-
-
-def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "") -> tuple[dict, dict[str, Split]]:
-    """Attributes and memory-mapped splits of a DeepSS dataset folder.
-
-    With ``y_suffix`` the targets are ``y_<suffix>.npy`` and the returned attrs
-    name its classes (``class_names``/``class_types`` from ``class_names_<suffix>``...).
-    """
-    data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise FileFormatError(data_dir, "no such dataset folder (make one with 'dss make-dataset')")
-    attrs = dict(read_attrs(data_dir))
-    target = f"y_{y_suffix}" if y_suffix else "y"
-    splits = {}
-    for name in dataset_splits(data_dir):
-        arrays = open_split(data_dir, name)
-        if target not in arrays:
-            types = sorted(key.removeprefix("y_") for key in arrays if key.startswith("y_"))
-            raise FileFormatError(
-                data_dir / name,
-                f"no targets {target}.npy for song type {y_suffix!r}; the dataset has individual targets for: "
-                f"{', '.join(types) or 'none (make the dataset with individual training targets)'}",
-            )
-        x, y = arrays["x"], arrays[target]
-        if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
-            raise FileFormatError(data_dir / name, f"x {x.shape} and {target} {y.shape} must be [samples, columns] "
-                                  "arrays of the same length")
-        if len(x):  # an empty split is no split
-            splits[name] = Split(x, y)
-    if "train" not in splits:
-        raise FileFormatError(data_dir, "the dataset has no 'train' split")
-    if y_suffix:
-        for key in _TARGET_KEYS:
-            if f"{key}_{y_suffix}" in attrs:
-                attrs[key] = attrs[f"{key}_{y_suffix}"]
-    names = attrs.get("class_names")
-    if names is not None and len(names) != splits["train"].y.shape[1]:
-        raise FileFormatError(data_dir, f"attrs name {len(names)} classes but {target}.npy has "
-                              f"{splits['train'].y.shape[1]} columns")
-    return attrs, splits
+from ..dataset.store import Split
 
 
 def sub_range(n: int, fraction: float, min_length: int, rng: np.random.Generator) -> tuple[int, int]:

@@ -32,11 +32,12 @@ import h5py
 import numpy as np
 import yaml
 
-from .atomic import atomic_path
-from .chunks import ChunkReader, Split, open_dataset, steps_per_epoch, sub_range, tf_dataset
+from ..atomic import atomic_path
+from ..dataset.store import Split, open_dataset
+from ..errors import FileFormatError
+from ..metrics import accuracy, classification_report, confusion_matrix
+from .chunks import ChunkReader, steps_per_epoch, sub_range, tf_dataset
 from .config import TrainConfig, yaml_safe
-from .errors import FileFormatError
-from .metrics import accuracy, classification_report, confusion_matrix
 
 EARLY_STOPPING_PATIENCE = 20
 MODEL_SUFFIX = "_model.h5"
@@ -93,7 +94,7 @@ def train(
     params = _params(config, attrs, splits, ranges)
     write_params(paths["params"], params)
     if progress is None:
-        from .progress_bar import ConsoleProgress
+        from .progress import ConsoleProgress
 
         progress = ConsoleProgress(config.verbose)
     stop = stop or threading.Event()
@@ -140,7 +141,7 @@ def load_model(prefix: str | os.PathLike):
     """
     import keras
 
-    from . import models  # noqa: F401  registers the custom layers
+    from .. import models  # noqa: F401  registers the custom layers
 
     stem = str(prefix)
     for suffix in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX):
@@ -211,8 +212,8 @@ def _fit(config, params, parts, model_path, progress, stop):
     import keras
     import tensorflow as tf
 
-    from .models import build_model
-    from .training_callbacks import TrainingMonitor
+    from ..models import build_model
+    from .callbacks import TrainingMonitor
 
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)

@@ -1,0 +1,33 @@
+"""Train DeepSS networks: the options (``config``), the chunk pipeline, the Keras callback, progress and the trainer.
+
+Importing this package does not import TensorFlow; ``train`` and ``load_model`` do when called.
+"""
+
+from .config import TrainConfig, default_save_dir
+from .trainer import (
+    MODEL_SUFFIX,
+    PARAMS_SUFFIX,
+    RESULTS_SUFFIX,
+    TrainProgress,
+    TrainResult,
+    load_model,
+    save_model,
+    train,
+    training_parts,
+    write_params,
+)
+
+__all__ = [
+    "MODEL_SUFFIX",
+    "PARAMS_SUFFIX",
+    "RESULTS_SUFFIX",
+    "TrainConfig",
+    "TrainProgress",
+    "TrainResult",
+    "default_save_dir",
+    "load_model",
+    "save_model",
+    "train",
+    "training_parts",
+    "write_params",
+]
