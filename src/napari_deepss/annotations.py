@@ -83,6 +83,27 @@ class Annotations:
         table = cls(list(names), start_seconds, stop_seconds, channel=channel, song_types=dict(song_types or {}))
         return table.with_placeholders()
 
+    def cropped(self, start: float, stop: float, song_types=None) -> Annotations:
+        """The annotations within ``[start, stop)`` seconds, shifted by ``-start``, of the chosen ``song_types``.
+
+        Events inside the range are kept; segments that overlap it are cut at
+        its edges. Chosen types without annotations in the range keep placeholder
+        rows. Raises ``ValueError`` for song types the table does not know.
+        """
+        chosen = list(self.song_types) if song_types is None else list(song_types)
+        unknown = [n for n in chosen if n not in self.song_types]
+        if unknown:
+            raise ValueError(f"unknown song type(s) {unknown}; the annotations have {list(self.song_types)}")
+        names = np.asarray(self.names, dtype=object)
+        t0, t1 = self.start_seconds, self.stop_seconds
+        with np.errstate(invalid="ignore"):
+            inside = np.where(t0 == t1, (t0 >= start) & (t0 < stop), (t1 > start) & (t0 < stop))
+        keep = inside & np.isin(names, chosen)
+        channel = None if self.channel is None else self.channel[keep]
+        return Annotations.from_rows(names[keep].tolist(), np.clip(t0[keep], start, stop) - start,
+                                     np.clip(t1[keep], start, stop) - start,
+                                     song_types={n: self.song_types[n] for n in chosen}, channel=channel)
+
     def with_placeholders(self) -> Annotations:
         """This table, or a copy with a placeholder row for every song type that has no row."""
         present = set(self.names)

@@ -102,6 +102,22 @@ def audio_info(path: str | os.PathLike) -> AudioInfo:
     return AudioInfo(str(path), n_samples, n_channels, _as_rate(path, rate))
 
 
+def is_recording(path: str | os.PathLike) -> bool:
+    """True for a file this package opens as a recording: audio by suffix, ``.npz``/``.h5`` by content."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in NPZ_SUFFIXES:
+        return is_deepss_npz(path)
+    if suffix in H5_SUFFIXES:
+        return is_deepss_h5(path)
+    return suffix in SOUNDFILE_SUFFIXES and path.is_file()
+
+
+def recordings_in(folder: str | os.PathLike) -> list[Path]:
+    """The recordings of ``folder`` (not its sub-folders; hidden files left out), sorted by name."""
+    return sorted(p for p in Path(folder).iterdir() if not p.name.startswith(".") and p.is_file() and is_recording(p))
+
+
 def is_deepss_npz(path: str | os.PathLike) -> bool:
     """True for an ``.npz`` holding ``data`` and ``samplerate`` (a DeepSS recording)."""
     try:

@@ -258,16 +258,6 @@ class Evaluation:
         }
 
 
-def crop(table: Annotations, start: float, stop: float) -> Annotations:
-    """Annotations within ``[start, stop]`` seconds, shifted to start at 0; segments are cut at the edges."""
-    keep = ~table.is_placeholder & (table.stop_seconds >= start) & (table.start_seconds <= stop)
-    segment = table.stop_seconds > table.start_seconds
-    starts = np.where(segment, np.maximum(table.start_seconds, start), table.start_seconds)[keep] - start
-    stops = np.where(segment, np.minimum(table.stop_seconds, stop), table.stop_seconds)[keep] - start
-    names = [n for n, k in zip(table.names, keep) if k]
-    return Annotations.from_rows(names, starts, stops, song_types=table.song_types)
-
-
 def segment_labels(table: Annotations, class_names: list[str], samplerate: float, n_samples: int) -> np.ndarray:
     """Class index of every sample: the segment covering it (later rows win), 0 (noise) elsewhere."""
     labels = np.zeros(n_samples, dtype=np.int64)
@@ -290,7 +280,7 @@ def evaluate_dataset(model, data_dir, *, tolerance: float = DEFAULT_TOLERANCE, o
     from pathlib import Path
 
     from .annotations import ANNOTATIONS_SUFFIX, read_annotations
-    from .chunks import open_dataset
+    from .dataset.store import open_dataset
     from .dataset import split_pieces
     from .errors import FileFormatError
     from .metrics import confusion_matrix
@@ -314,7 +304,7 @@ def evaluate_dataset(model, data_dir, *, tolerance: float = DEFAULT_TOLERANCE, o
         if not csv.is_file():
             raise FileFormatError(csv, "the true annotations of this test recording are missing (the dataset "
                                   "refers to them); compare annotation files instead")
-        truth = crop(read_annotations(csv), start / rate, (stop - 1) / rate)
+        truth = read_annotations(csv).cropped(start / rate, stop / rate)
         part = test.part(offset, offset + stop - start)
         done = offset
 

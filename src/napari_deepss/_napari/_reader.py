@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from ..annotations import annotations_path_for, find_audio_for, is_annotations_csv, read_annotations, recording_stem
-from ..audio import H5_SUFFIXES, NPZ_SUFFIXES, SOUNDFILE_SUFFIXES, audio_info, is_deepss_h5, is_deepss_npz, load_audio
+from ..audio import audio_info, is_recording, load_audio
 from .annotation_layer import annotations_layers_data
 from .spectrogram_layer import SPECTROGRAM_KIND, install_viewer_hooks, spectrogram_layer_data
 
@@ -41,14 +41,9 @@ def _paths(path) -> list[Path]:
 
 
 def _kind(path: Path) -> str | None:
-    suffix = path.suffix.lower()
-    if suffix in SOUNDFILE_SUFFIXES:
+    if is_recording(path):
         return "audio"
-    if suffix in NPZ_SUFFIXES:
-        return "audio" if is_deepss_npz(path) else None
-    if suffix in H5_SUFFIXES:
-        return "audio" if is_deepss_h5(path) else None
-    if suffix == ".csv" and is_annotations_csv(path):
+    if path.suffix.lower() == ".csv" and is_annotations_csv(path):
         return "annotations"
     return None
 

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from ..annotations import ANNOTATIONS_SUFFIX, recording_stem, write_annotations
-from ..audio import audio_info, is_audio_path, is_deepss_h5, is_deepss_npz
+from ..audio import audio_info, recordings_in
 from ..errors import FileFormatError
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
@@ -65,25 +65,16 @@ def postprocess_options(args: argparse.Namespace) -> PostprocessOptions:
     return PostprocessOptions(**{option.name: getattr(args, option.name) for option in PostprocessOptions.fields()})
 
 
-def recordings_in(path: Path) -> list[Path]:
+def _recordings(path: Path) -> list[Path]:
     """``path`` itself, or the recordings of the folder ``path`` (sorted)."""
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise FileFormatError(path, "no such file or folder")
-    found = [p for p in sorted(path.iterdir()) if p.is_file() and not p.name.startswith(".") and _is_recording(p)]
+    found = recordings_in(path)
     if not found:
         raise FileFormatError(path, "no recordings (wav, flac, ogg, aiff, npz, h5) in this folder")
     return found
-
-
-def _is_recording(path: Path) -> bool:
-    suffix = path.suffix.lower()
-    if suffix == ".npz":
-        return is_deepss_npz(path)
-    if suffix in (".h5", ".hdf5"):
-        return is_deepss_h5(path)
-    return is_audio_path(path)
 
 
 def output_paths(recordings: list[Path], suffix: str, out_dir: str | None) -> list[Path]:
@@ -98,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
     options = postprocess_options(args)
-    recordings = recordings_in(Path(args.path))
+    recordings = _recordings(Path(args.path))
     outputs = output_paths(recordings, args.suffix, args.out_dir)
     existing = [str(p) for p in outputs if p.exists()]
     if existing and not args.overwrite:

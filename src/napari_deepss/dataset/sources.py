@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from ..annotations import Annotations, annotations_path_for, read_annotations, recording_stem
-from ..audio import AudioInfo, audio_info, is_audio_path
+from ..audio import AudioInfo, audio_info, recordings_in
 from ..errors import FileFormatError
 from ..resampling import resampling_factors
-
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def find_sources(data_folder: Path) -> Sources:
     """
     if not data_folder.is_dir():
         raise FileFormatError(data_folder, "the data folder does not exist")
-    audio = sorted(p for p in data_folder.iterdir() if p.is_file() and is_audio_path(p) and not p.name.startswith("."))
+    audio = recordings_in(data_folder)
     paired = sorted((p for p in audio if annotations_path_for(p).is_file()), key=recording_stem)  # the order of writing
     skipped = [p.name for p in audio if p not in paired]
     if skipped:

@@ -60,7 +60,7 @@ from qtpy.QtWidgets import (
 
 from ...annotation_saving import discard_autosave, pending_autosave, read_autosave, save_annotations, write_autosave
 from ...annotations import Annotations, annotations_path_for, recording_stem
-from ...training_export import export_for_training
+from ...recording_export import export_recording
 from ..annotation_edits import AnnotationEditor
 from ..annotation_layer import EVENTS_PART, LAYER_KIND, SEGMENTS_PART, annotations_layers_data, layer_colors, segment_times
 from ..navigation import ZOOM_STEP, jump, page, visible_time_range, zoom_time
@@ -539,7 +539,7 @@ class AnnotateWidget(QWidget):
         time_range = visible_time_range(self.viewer) if self.export_visible_only.isChecked() else None
         types = [self.active_type] if self.export_selected_type_only.isChecked() and self.active_type else None
         try:
-            written = export_for_training(samples, meta["samplerate"], self.editor.annotations(), folder, stem,
+            written = export_recording(samples, meta["samplerate"], self.editor.annotations(), folder, stem,
                                           time_range=time_range, song_types=types)
         except (OSError, ValueError) as error:
             show_error(f"Export failed: {error}")

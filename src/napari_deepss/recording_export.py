@@ -1,4 +1,4 @@
-"""Export one annotated recording, or a part of it, as a folder that Make dataset reads.
+"""Export a recording and its annotations, or a part of them, into a folder that Make dataset reads.
 
 The folder gets ``<stem>.wav`` and ``<stem>_annotations.csv``. With a time
 range, the audio is cut to it and the annotations are shifted to start at 0:
@@ -19,7 +19,7 @@ from .annotations import Annotations, annotations_path_for, write_annotations
 from .audio import save_wav
 
 
-def export_for_training(
+def export_recording(
     samples: np.ndarray,
     samplerate: float,
     annotations: Annotations,
@@ -45,28 +45,9 @@ def export_for_training(
     existing = [p for p in (wav_path, csv_path) if p.exists()]
     if existing and not overwrite:
         raise ValueError(f"{existing[0]} exists; choose another folder or allow overwriting")
-    table = cropped_annotations(annotations, start, stop, song_types)
+    table = annotations.cropped(start, stop, song_types)
     Path(folder).mkdir(parents=True, exist_ok=True)
     first, last = int(round(start * samplerate)), int(round(stop * samplerate))
     save_wav(wav_path, samples[first:last], samplerate)
     write_annotations(table, csv_path)
     return wav_path, csv_path
-
-
-def cropped_annotations(annotations: Annotations, start: float, stop: float, song_types=None) -> Annotations:
-    """The annotations within ``[start, stop)`` seconds, shifted by ``-start``, of the chosen song types."""
-    chosen = list(annotations.song_types) if song_types is None else list(song_types)
-    unknown = [n for n in chosen if n not in annotations.song_types]
-    if unknown:
-        raise ValueError(f"unknown song type(s) {unknown}; the recording has {list(annotations.song_types)}")
-    names = np.asarray(annotations.names, dtype=object)
-    t0, t1 = annotations.start_seconds, annotations.stop_seconds
-    is_event = t0 == t1
-    with np.errstate(invalid="ignore"):
-        inside = np.where(is_event, (t0 >= start) & (t0 < stop), (t1 > start) & (t0 < stop))
-    keep = inside & np.isin(names, chosen)
-    new_start = np.clip(t0[keep], start, stop) - start
-    new_stop = np.clip(t1[keep], start, stop) - start
-    channel = None if annotations.channel is None else annotations.channel[keep]
-    kinds = {n: annotations.song_types[n] for n in chosen}
-    return Annotations.from_rows(names[keep].tolist(), new_start, new_stop, song_types=kinds, channel=channel)
