@@ -7,10 +7,10 @@ import pytest
 from predict_helpers import fly_slice
 
 from napari_deepss import make_dataset
+from napari_deepss.chunk_layout import chunk_starts
 from napari_deepss.dataset.store import open_dataset
 from napari_deepss.training.chunks import (
     ChunkReader,
-    chunk_starts,
     loss_weights,
     steps_per_epoch,
     sub_range,

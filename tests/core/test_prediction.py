@@ -10,7 +10,8 @@ from predict_helpers import amplitude_network, train_tiny_fly_network
 
 from napari_deepss.errors import FileFormatError
 from napari_deepss.postprocess import PostprocessOptions
-from napari_deepss.prediction import ChunkLayout, PredictionCancelled, predict
+from napari_deepss.chunk_layout import ChunkLayout
+from napari_deepss.prediction import PredictionCancelled, predict
 
 RATE = 1000.0
 PULSES = [0, 56, 104, 500, 999]  # recording start, two chunk seams (64-sample chunks, padding 8), end

@@ -203,3 +203,37 @@ def test_mirrored_strategy_on_two_logical_cpus(fly_store, tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "replicas 2" in out.stdout
     assert "qt False" in out.stdout  # runs on a cluster node without a display
+
+
+def test_the_test_pass_scores_equal_dss_evaluate(bird_dir, tmp_path):
+    """The trainer's test pass predicts each recording's piece with prediction's chunk layout.
+
+    The network has an STFT frontend (factor 4) and a boundary padding of 5
+    samples, which prediction rounds up to 8 to keep chunks on the frame grid:
+    a test pass with chunks of its own would score other probabilities.
+    """
+    from recordings import copy_recordings
+
+    from napari_deepss.dataset import split_pieces
+    from napari_deepss.evaluate import evaluate_dataset
+    from napari_deepss.prediction import predict
+
+    data = copy_recordings(bird_dir, tmp_path / "birds", ["bird0_003", "bird0_005"])
+    store = make_dataset(data, tmp_path / "birds.npy", seed=2).store_folder
+    result = train(data_dir=str(store), save_dir=str(tmp_path / "res"), nb_hist=256, nb_filters=8, kernel_size=5,
+                   nb_conv=1, dilations=[1, 2], nb_pre_conv=2, pre_nb_dft=16, pre_nb_filters=8, nb_epoch=1,
+                   batch_size=16, learning_rate=3e-3, seed=1, verbose=0)
+    params = yaml.safe_load(result.params_path.read_text())
+    assert params["data_padding"] == 5 and len(params["data_splits"]) == 2  # two test pieces
+    attrs, splits = open_dataset(store)
+    test, offset = splits["test"], 0
+    with h5py.File(result.results_path) as f:
+        for _, start, stop in split_pieces(attrs, "test"):
+            piece = np.asarray(test.x[offset:offset + stop - start], dtype=np.float32)
+            expected = predict(piece, str(result.model_path), samplerate=attrs["samplerate_x_Hz"], batch_size=16,
+                               keep_probabilities=True).probabilities
+            np.testing.assert_allclose(f["probabilities"][offset:offset + len(piece)], expected, atol=1e-3)
+            offset += len(piece)
+        evaluation = evaluate_dataset(str(result.model_path), store, batch_size=16)
+        np.testing.assert_array_equal(f["confusion_matrix"][:], evaluation.confusion)
+    assert evaluation.confusion.sum() == offset == len(test)

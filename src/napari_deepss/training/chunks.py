@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..chunk_layout import chunk_starts
 from ..dataset.store import Split
 
 
@@ -22,19 +23,6 @@ def sub_range(n: int, fraction: float, min_length: int, rng: np.random.Generator
     length = min(n, max(int(round(fraction * n)), min_length))
     start = int(rng.integers(0, n - length + 1))
     return start, start + length
-
-
-def chunk_starts(n: int, nb_hist: int, stride: int) -> np.ndarray:
-    """First sample of every chunk; the last chunk ends at the last sample.
-
-    A split shorter than a chunk gives one chunk at 0 (the reader repeats the last sample).
-    """
-    if n <= nb_hist:
-        return np.zeros(1, dtype=np.int64)
-    starts = np.arange(0, n - nb_hist + 1, stride, dtype=np.int64)
-    if starts[-1] + nb_hist < n:
-        starts = np.append(starts, n - nb_hist)
-    return starts
 
 
 def loss_weights(starts: np.ndarray, n: int, nb_hist: int, padding: int) -> np.ndarray:

@@ -33,7 +33,8 @@ import numpy as np
 import yaml
 
 from ..atomic import atomic_path
-from ..dataset.store import Split, open_dataset
+from ..chunk_layout import ChunkLayout
+from ..dataset.store import Split, open_dataset, split_pieces
 from ..errors import FileFormatError
 from ..metrics import accuracy, classification_report, confusion_matrix
 from .chunks import ChunkReader, steps_per_epoch, sub_range, tf_dataset
@@ -104,7 +105,7 @@ def train(
     results_path = None
     if "test" in splits:
         results_path = paths["results"]
-        matrix, report = _test(model, config, splits["test"], params["class_names"], results_path, monitor, progress)
+        matrix, report = _test(model, config, params, splits["test"], results_path, monitor, progress)
         params.update(confusion_matrix=matrix.tolist(), report=report, accuracy=accuracy(matrix))
     write_params(paths["params"], params)
     progress(TrainProgress(monitor.epoch, config.nb_epoch, 1, 1, monitor.loss, monitor.val_loss, "done"))
@@ -266,41 +267,52 @@ def _mirrored_strategy(tf):
     return tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
 
 
-def _test(model, config, split: Split, class_names, results_path: Path, monitor, progress) -> tuple[np.ndarray, dict]:
-    """Predict the test split chunk by chunk, streaming labels and probabilities into ``_results.h5``.
+def _test(model, config, params, split: Split, results_path: Path, monitor, progress) -> tuple[np.ndarray, dict]:
+    """Predict the test split recording piece by piece, streaming labels and probabilities into ``_results.h5``.
 
-    Each sample is predicted once, by the chunk in which it carries loss (its
-    middle, or the recording's edge). Returns the confusion matrix and the per-class report.
+    Each piece (one recording's part of the split) is predicted with the chunk
+    layout of :func:`~napari_deepss.prediction.predict`, so these scores equal
+    those of ``dss evaluate`` on the same network and split. Returns the
+    confusion matrix and the per-class report.
     """
-    reader = ChunkReader(split, config.nb_hist, config.stride, config.data_padding)
+    class_names = params["class_names"]
     n, nb_classes = len(split), len(class_names)
+    pieces = [(offset, ChunkLayout.for_model(model, params, length)) for offset, length in _test_pieces(params, n)]
+    steps = sum(-(-len(layout.starts) // config.batch_size) for _, layout in pieces)
     matrix = np.zeros((nb_classes, nb_classes), dtype=np.int64)
-    batches = np.array_split(np.arange(len(reader)), max(1, -(-len(reader) // config.batch_size)))
-    covered = 0  # samples before this one have their prediction
+    step = 0
     with atomic_path(results_path) as tmp, h5py.File(tmp, "w") as f:
         labels = f.create_dataset("labels_true", (n,), dtype=np.int16)
         predicted = f.create_dataset("labels_pred", (n,), dtype=np.int16)
         probabilities = f.create_dataset("probabilities", (n, nb_classes), dtype=np.float16)
-        for step, chunks in enumerate(batches, start=1):
-            x, y, weights = reader.read(chunks)
-            prob = np.asarray(model.predict_on_batch(x))
-            for row, start in enumerate(reader.starts[chunks]):
-                bearing = np.flatnonzero(weights[row])  # one contiguous stretch
-                a, b = max(bearing[0], covered - start), bearing[-1] + 1
-                true, pred = y[row, a:b].argmax(axis=1), prob[row, a:b].argmax(axis=1)
-                labels[start + a : start + b] = true
-                predicted[start + a : start + b] = pred
-                probabilities[start + a : start + b] = prob[row, a:b]
+        for offset, layout in pieces:
+            x = np.asarray(split.x[offset:offset + layout.n_samples], dtype=np.float32)
+            for start, prob in layout.predict(model, x, config.batch_size):
+                a, b = offset + start, offset + start + len(prob)
+                true, pred = np.asarray(split.y[a:b]).argmax(axis=1), prob.argmax(axis=1)
+                labels[a:b], predicted[a:b], probabilities[a:b] = true, pred, prob
                 matrix += confusion_matrix(true, pred, nb_classes)
-                covered = start + b
-            progress(TrainProgress(monitor.epoch, config.nb_epoch, step, len(batches), monitor.loss,
-                                   monitor.val_loss, "test"))
+                step += 1
+                progress(TrainProgress(monitor.epoch, config.nb_epoch, step, steps, monitor.loss,
+                                       monitor.val_loss, "test"))
         f.create_dataset("confusion_matrix", data=matrix)
         f.create_dataset("class_names", data=np.array(class_names, dtype=h5py.string_dtype()))
         _write_tree(f.create_group("history"), monitor.history)
         report = classification_report(matrix, class_names)
         _write_tree(f.create_group("report"), report)
     return matrix, report
+
+
+def _test_pieces(attrs: dict, n: int) -> list[tuple[int, int]]:
+    """``(first sample, length)`` of each recording's piece of the test split; the whole split if the attrs do not say."""
+    try:
+        lengths = [stop - start for _, start, stop in split_pieces(attrs, "test")]
+    except (KeyError, TypeError, ValueError):  # a dataset without (readable) data_splits
+        lengths = []
+    if not lengths or sum(lengths) != n:
+        lengths = [n]
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return [(int(offset), int(length)) for offset, length in zip(offsets, lengths)]
 
 
 def _write_tree(group: h5py.Group, tree: dict) -> None:
