@@ -59,12 +59,13 @@ from qtpy.QtWidgets import (
 )
 
 from ...annotation_saving import discard_autosave, pending_autosave, read_autosave, save_annotations, write_autosave
-from ...annotations import Annotations, annotations_path_for, recording_stem
+from ...annotations import Annotations, annotations_path_for
 from ...recording_export import export_recording
 from ..annotation_edits import AnnotationEditor
-from ..annotation_layer import EVENTS_PART, LAYER_KIND, SEGMENTS_PART, annotations_layers_data, layer_colors, segment_times
+from ..annotation_layer import annotations_layers_data, layer_colors, segment_times
 from ..navigation import ZOOM_STEP, jump, page, visible_time_range, zoom_time
-from ..spectrogram_layer import SPECTROGRAM_KIND
+from ..recording_layers import EVENTS, PART, SEGMENTS, annotation_layers_of, annotation_pairs_of, belonging_to, recording_of, spectrograms
+from ..viewer_hooks import install_viewer_hooks
 
 AUTOSAVE_SECONDS = 60
 #: how close (screen pixels) a press must be to an edge or event to move it
@@ -141,6 +142,8 @@ class AnnotateWidget(QWidget):
         self._autosave_timer.setInterval(AUTOSAVE_SECONDS * 1000)
         self._autosave_timer.timeout.connect(self.autosave)
         self._autosave_timer.start()
+        # hooks first: annotation layers are fitted to their recording before attach() sees them
+        install_viewer_hooks(napari_viewer)
         napari_viewer.layers.events.inserted.connect(self._on_layers_changed)
         napari_viewer.layers.events.removed.connect(self._on_layers_changed)
         napari_viewer.layers.selection.events.active.connect(self._on_layers_changed)
@@ -254,7 +257,7 @@ class AnnotateWidget(QWidget):
         editor = None if spectrogram is None else self._editors.get(id(spectrogram))
         self.editor = editor if editor is not None and self._layers_present(editor) else None
         if spectrogram is not None and self.editor is None:
-            layers = self._annotation_layers_of(spectrogram, create)
+            layers = self._annotation_layers(create)
             if layers is not None:
                 for layer in (spectrogram, *layers):  # the selected layer's keys come before the viewer's
                     for key, action in self._key_actions.items():
@@ -264,38 +267,40 @@ class AnnotateWidget(QWidget):
         self._refresh()
 
     def _current_spectrogram(self):
-        spectrograms = [layer for layer in self.viewer.layers if layer.metadata.get("deepss_kind") == SPECTROGRAM_KIND]
+        candidates = spectrograms(self.viewer.layers)
         active = self.viewer.layers.selection.active
-        if active in spectrograms:
+        if active in candidates:
             return active
-        if self.spectrogram in spectrograms:
+        if self.spectrogram in candidates:
             return self.spectrogram
-        return spectrograms[-1] if spectrograms else None
+        return candidates[-1] if candidates else None
 
     def _layers_present(self, editor: AnnotationEditor | None = None) -> bool:
         editor = editor or self.editor
         return editor is not None and editor.segments in self.viewer.layers and editor.events in self.viewer.layers
 
-    def _annotation_layers_of(self, spectrogram, create: bool):
-        meta = spectrogram.metadata
-        stem = recording_stem(meta["path"]) if meta.get("path") else spectrogram.name
-        parts = {}
-        for layer in self.viewer.layers:
-            lmeta = layer.metadata
-            if lmeta.get("deepss_kind") != LAYER_KIND:
-                continue
-            layer_stem = recording_stem(lmeta["path"]) if lmeta.get("path") else layer.name.removesuffix(" events").removesuffix("_annotations")
-            if layer_stem == stem:
-                parts.setdefault(lmeta.get("annotation_part"), layer)
-        if SEGMENTS_PART in parts and EVENTS_PART in parts:
-            return parts[SEGMENTS_PART], parts[EVENTS_PART]
-        if not create:
-            return None
+    def _annotation_layers(self, create: bool) -> tuple | None:
+        """``(segments, events)`` of the current recording; with ``create`` added when missing."""
+        recording = recording_of(self.spectrogram)
+        layers = annotation_layers_of(self.viewer.layers, recording)
+        return self._add_annotation_layers(recording) if layers is None and create else layers
+
+    def _add_annotation_layers(self, recording: str) -> tuple:
+        """Add the recording's annotation layers; a layer whose partner was removed gets a new partner."""
+        pairs = annotation_pairs_of(self.viewer.layers, recording)
+        pair = dict(pairs[0]) if pairs else {}
+        shared = next(iter(pair.values())).metadata if pair else None
+        meta = self.spectrogram.metadata
         path = annotations_path_for(meta["path"]) if meta.get("path") else None
-        new = annotations_layers_data(Annotations(), meta["freq_range"], name=f"{stem}_annotations", path=path)
-        added = [getattr(self.viewer, f"add_{layer_type}")(data, **kwargs) for data, kwargs, layer_type in new]
-        self.viewer.layers.selection.active = spectrogram
-        return tuple(parts.get(part, layer) for part, layer in zip((SEGMENTS_PART, EVENTS_PART), added))
+        table = Annotations(song_types=shared["song_types"] if shared else {})
+        new = annotations_layers_data(table, meta["freq_range"], name=f"{recording}_annotations", path=path)
+        for data, kwargs, layer_type in belonging_to(recording, new):
+            part = kwargs["metadata"][PART]
+            if part not in pair:
+                kwargs["metadata"] = {**kwargs["metadata"], **(shared or {}), PART: part}
+                pair[part] = getattr(self.viewer, f"add_{layer_type}")(data, **kwargs)
+        self.viewer.layers.selection.active = self.spectrogram
+        return pair[SEGMENTS], pair[EVENTS]
 
     def _offer_recovery(self) -> None:
         path = self.editor.path
@@ -535,7 +540,7 @@ class AnnotateWidget(QWidget):
             return None
         meta = self.spectrogram.metadata
         samples = meta["samples"]
-        stem = recording_stem(meta["path"]) if meta.get("path") else self.spectrogram.name
+        stem = recording_of(self.spectrogram)
         time_range = visible_time_range(self.viewer) if self.export_visible_only.isChecked() else None
         types = [self.active_type] if self.export_selected_type_only.isChecked() and self.active_type else None
         try:
