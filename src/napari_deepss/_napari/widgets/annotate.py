@@ -63,8 +63,9 @@ class AnnotateWidget(QWidget):
             napari_viewer, annotate_dialogs, parent=self, on_change=self._refresh, on_attach=self._bind_keys
         )
         self.draw_tool = DrawTool(self.session)
-        self._build_ui()
-        self._key_actions = {key: action for _, _, key, action in self._actions() if key}
+        actions = self._actions()
+        self._build_ui(actions)
+        self._key_actions = {key: action for _, _, key, action in actions if key}
         self._key_actions.update({str(i): partial(self._select_type_number, i) for i in range(1, 10)})
         self._bind_keys([napari_viewer])
         self._autosave_timer = QTimer(self)
@@ -94,7 +95,7 @@ class AnnotateWidget(QWidget):
 
     # --- ui -----------------------------------------------------------------
 
-    def _build_ui(self) -> None:
+    def _build_ui(self, actions) -> None:
         self.recording_label = QLabel("No recording")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -128,7 +129,7 @@ class AnnotateWidget(QWidget):
         types.addWidget(self.delete_type_button, 1, 2, 1, 2)
         rows = {"edits": [self.draw_button], "navigation": []}
         self.buttons: dict[str, QPushButton] = {}
-        for row, text, key, action in self._actions():
+        for row, text, key, action in actions:
             self.buttons[text] = _button(text, action, tip=key or "")
             rows[row].append(self.buttons[text])
         layout = QVBoxLayout(self)
