@@ -1,6 +1,6 @@
 """The Annotate dock widget on the real fly recording (pytest-qt, run under Xvfb).
 
-Dialogs are the widget module's functions, replaced here, so nothing blocks.
+Dialogs are the functions of the dialog module, replaced here, so nothing blocks.
 Drawing goes through the viewer's mouse callbacks with napari's test events.
 """
 
@@ -11,12 +11,12 @@ import shutil
 import numpy as np
 import pytest
 from app_model.types import KeyBinding
-from napari.utils._test_utils import read_only_mouse_event
-from napari.utils.interactions import mouse_move_callbacks, mouse_press_callbacks, mouse_release_callbacks
+from viewer_mouse import click_or_drag
 
 from napari_deepss._napari.navigation import show_time, visible_time_range
-from napari_deepss._napari.widgets import annotate
+from napari_deepss._napari.widgets import annotate_dialogs
 from napari_deepss._napari.widgets.annotate import AnnotateWidget
+from napari_deepss._napari.widgets.main_window_hooks import menu_actions
 from napari_deepss.annotation_saving import autosave_path_for, backup_path_for
 from napari_deepss.annotations import annotations_path_for, read_annotations
 from napari_deepss.audio import load_audio
@@ -32,8 +32,8 @@ def no_dialogs(monkeypatch):
         raise AssertionError(f"unexpected dialog {args}")
 
     for name in ("ask_recover", "confirm_delete", "choose_color", "choose_save_path", "choose_folder"):
-        monkeypatch.setattr(annotate, name, unexpected)
-    monkeypatch.setattr(annotate, "ask_unsaved", lambda *args: "discard")
+        monkeypatch.setattr(annotate_dialogs, name, unexpected)
+    monkeypatch.setattr(annotate_dialogs, "ask_unsaved", lambda *args: "discard")
 
 
 @pytest.fixture
@@ -60,16 +60,6 @@ def _press_key(widget, key: str) -> None:
     owner.keymap[KeyBinding.from_str(key)](owner)
 
 
-def _mouse(viewer, start: float, stop: float | None = None, modifiers=()) -> None:
-    """A click at ``start`` seconds, or a drag from ``start`` to ``stop``, on the spectrogram."""
-    mouse_press_callbacks(viewer, read_only_mouse_event(type="mouse_press", position=(600.0, start), modifiers=list(modifiers)))
-    end = start if stop is None else stop
-    if stop is not None:
-        mouse_move_callbacks(viewer, read_only_mouse_event(type="mouse_move", is_dragging=True, position=(600.0, (start + stop) / 2)))
-        mouse_move_callbacks(viewer, read_only_mouse_event(type="mouse_move", is_dragging=True, position=(600.0, end)))
-    mouse_release_callbacks(viewer, read_only_mouse_event(type="mouse_release", position=(600.0, end)))
-
-
 def _add_type(widget, name: str, kind: str) -> None:
     widget.type_name.setText(name)
     widget.type_kind.setCurrentText(kind)
@@ -87,14 +77,14 @@ def test_widget_lists_the_song_types_and_number_keys_choose_one(widget):
     _add_type(widget, "sine", "segment")
     assert table.rowCount() == 2 and table.item(1, 3).text() == "0"
     _press_key(widget, "1")
-    assert widget.active_type == "pulse"
+    assert widget.session.active_type == "pulse"
     _press_key(widget, "2")
-    assert widget.active_type == "sine"
+    assert widget.session.active_type == "sine"
     _press_key(widget, "9")  # no ninth type: unchanged
-    assert widget.active_type == "sine"
-    widget.viewer.layers.selection.active = widget.spectrogram  # napari binds 1 and 2 to image layer modes
+    assert widget.session.active_type == "sine"
+    widget.viewer.layers.selection.active = widget.session.spectrogram  # napari binds 1 and 2 to image layer modes
     _press_key(widget, "1")
-    assert widget.active_type == "pulse" and widget.spectrogram.mode == "pan_zoom"
+    assert widget.session.active_type == "pulse" and widget.session.spectrogram.mode == "pan_zoom"
 
 
 def test_drawing_editing_undo_and_save_with_backup(widget, recording):
@@ -107,27 +97,27 @@ def test_drawing_editing_undo_and_save_with_backup(widget, recording):
 
     assert viewer.scene.camera.mouse_pan is False  # a drag draws, it does not move the view
     _press_key(widget, "1")  # pulse
-    _mouse(viewer, 1.2345678)
+    click_or_drag(viewer, 1.2345678)
     assert widget.status_label.text().endswith("unsaved changes")
     _press_key(widget, "2")  # sine: a drag, then two clicks
-    _mouse(viewer, 30.0, 30.5)
-    _mouse(viewer, 40.0)
-    _mouse(viewer, 40.25)
-    _mouse(viewer, 30.5, 30.75)  # drag the first segment's right edge
-    segments, events = widget.editor.segments, widget.editor.events
+    click_or_drag(viewer, 30.0, 30.5)
+    click_or_drag(viewer, 40.0)
+    click_or_drag(viewer, 40.25)
+    click_or_drag(viewer, 30.5, 30.75)  # drag the first segment's right edge
+    segments, events = widget.session.editor.segments, widget.session.editor.events
     assert len(segments.data) == 2 and len(events.data) == 375
     assert {tuple(v[:, 0].tolist()) for v in segments.data} == {(0.0, 1250.0, 1250.0, 0.0)}  # full frequency span
 
-    _mouse(viewer, 1.2345678, modifiers=["Shift"])  # select the new pulse ...
+    click_or_drag(viewer, 1.2345678, modifiers=["Shift"])  # select the new pulse ...
     _press_key(widget, "3")  # ... and make it a click
-    widget.retype_button.click()
+    widget.buttons["Re-type selected"].click()
     events.selected_data = {0}
-    widget.delete_button.click()  # delete the first pulse
-    _mouse(viewer, 50.0)  # one more click, then undo it
-    widget.undo_button.click()
+    widget.buttons["Delete selected"].click()  # delete the first pulse
+    click_or_drag(viewer, 50.0)  # one more click, then undo it
+    widget.buttons["Undo"].click()
     assert widget.table.item(2, 3).text() == "1"  # one click
 
-    assert widget.save() == csv_path
+    assert widget.session.save() == csv_path
     assert backup_path_for(csv_path).read_text() == original_text
     expected = sorted([*original[1:], ("click", 1.2345678, 1.2345678), ("sine", 30.0, 30.75), ("sine", 40.0, 40.25)], key=lambda r: r[1])
     assert _rows(read_annotations(csv_path)) == expected
@@ -136,54 +126,54 @@ def test_drawing_editing_undo_and_save_with_backup(widget, recording):
 
 def test_deleting_a_song_type_with_annotations_asks(widget, monkeypatch):
     asked = []
-    monkeypatch.setattr(annotate, "confirm_delete", lambda parent, name, count: asked.append((name, count)) or False)
+    monkeypatch.setattr(annotate_dialogs, "confirm_delete", lambda parent, name, count: asked.append((name, count)) or False)
     _press_key(widget, "1")
     widget.delete_type_button.click()
     assert asked == [("pulse", 374)] and widget.table.rowCount() == 1  # refused: kept
-    monkeypatch.setattr(annotate, "confirm_delete", lambda *args: True)
+    monkeypatch.setattr(annotate_dialogs, "confirm_delete", lambda *args: True)
     widget.delete_type_button.click()
-    assert widget.table.rowCount() == 0 and len(widget.editor.events.data) == 0
+    assert widget.table.rowCount() == 0 and len(widget.session.editor.events.data) == 0
 
 
 def test_rename_and_recolour_a_song_type(widget, monkeypatch):
-    monkeypatch.setattr(annotate, "choose_color", lambda parent, current: "#ffffff")
+    monkeypatch.setattr(annotate_dialogs, "choose_color", lambda parent, current: "#ffffff")
     _press_key(widget, "1")
     widget.type_name.setText("pulse_a")
     widget.rename_type_button.click()
     widget.recolor_type_button.click()
-    assert set(widget.editor.events.features["name"]) == {"pulse_a"}
-    assert np.allclose(widget.editor.events.face_color, 1.0)
-    assert widget.editor.annotations().song_types == {"pulse_a": "event"}
+    assert set(widget.session.editor.events.features["name"]) == {"pulse_a"}
+    assert np.allclose(widget.session.editor.events.face_color, 1.0)
+    assert widget.session.editor.annotations().song_types == {"pulse_a": "event"}
 
 
 def test_autosave_is_offered_for_recovery_when_the_recording_opens_again(widget, recording, make_napari_viewer, monkeypatch, qtbot):
     csv_path = annotations_path_for(recording)
     _press_key(widget, "1")
     widget.draw_button.setChecked(True)
-    _mouse(widget.viewer, 0.5)
+    click_or_drag(widget.viewer, 0.5)
     widget._autosave_timer.setInterval(50)  # the periodic autosave, sooner than AUTOSAVE_SECONDS
     qtbot.waitUntil(autosave_path_for(csv_path).exists, timeout=5000)
     assert len(read_annotations(autosave_path_for(csv_path))) == 375 and len(read_annotations(csv_path)) == 374
 
     offered = []
-    monkeypatch.setattr(annotate, "ask_recover", lambda parent, sidecar: offered.append(sidecar) or True)
+    monkeypatch.setattr(annotate_dialogs, "ask_recover", lambda parent, sidecar: offered.append(sidecar) or True)
     viewer = make_napari_viewer()
     viewer.open(recording, plugin=PLUGIN)
     again = AnnotateWidget(viewer)
     assert offered == [autosave_path_for(csv_path)]
-    assert 0.5 in again.editor.events.data[:, -1] and len(again.editor.events.data) == 375
-    assert again.has_unsaved_changes
-    again.save()
+    assert 0.5 in again.session.editor.events.data[:, -1] and len(again.session.editor.events.data) == 375
+    assert again.session.has_unsaved_changes
+    again.session.save()
     assert not autosave_path_for(csv_path).exists()
 
 
 def test_closing_napari_with_unsaved_annotations_asks(widget, recording, monkeypatch):
     answers = iter(["cancel", "save"])
     asked = []
-    monkeypatch.setattr(annotate, "ask_unsaved", lambda parent, path: asked.append(path) or next(answers))
+    monkeypatch.setattr(annotate_dialogs, "ask_unsaved", lambda parent, path: asked.append(path) or next(answers))
     _press_key(widget, "1")
     widget.draw_button.setChecked(True)
-    _mouse(widget.viewer, 0.25)
+    click_or_drag(widget.viewer, 0.25)
     window = widget.window()  # napari's main window, the widget docked in it
     assert window.close() is False  # cancelled: napari stays open
     assert window.close() is True  # saved, then closed
@@ -192,12 +182,12 @@ def test_closing_napari_with_unsaved_annotations_asks(widget, recording, monkeyp
 
 
 def test_ctrl_s_is_the_widget_save(widget, recording):
-    menus = annotate._menu_actions(widget.window().menuBar().actions())
+    menus = menu_actions(widget.window().menuBar().actions())
     save_action = [a for a in menus if a.text().startswith("Save Selected")]
     assert save_action and all(a.shortcut().isEmpty() for a in save_action)  # napari's Ctrl+S gave way
     _press_key(widget, "1")
     widget.draw_button.setChecked(True)
-    _mouse(widget.viewer, 0.75)
+    click_or_drag(widget.viewer, 0.75)
     widget._window_hooks.save_shortcut.activated.emit()
     assert 0.75 in read_annotations(annotations_path_for(recording)).start_seconds
 
@@ -210,14 +200,14 @@ def test_navigation_pages_zooms_and_jumps(widget):
     _press_key(widget, "=")
     new_start, new_stop = visible_time_range(viewer)
     assert new_stop - new_start == pytest.approx((stop - start) / 2)
-    times = widget.editor.events.data[:, -1]
+    times = widget.session.editor.events.data[:, -1]
     centre = viewer.scene.camera.center[-1]
     _press_key(widget, "N")
     assert viewer.scene.camera.center[-1] == times[times > centre].min()
     _press_key(widget, "B")
     assert viewer.scene.camera.center[-1] == times[times < times[times > centre].min()].max()
     _add_type(widget, "sine", "segment")
-    widget.editor.add_segment("sine", 59.0, 59.5)
+    widget.session.editor.add_segment("sine", 59.0, 59.5)
     widget.active_only.setChecked(True)  # jump among the active type only
     _press_key(widget, "N")
     assert viewer.scene.camera.center[-1] == 59.0
@@ -226,7 +216,7 @@ def test_navigation_pages_zooms_and_jumps(widget):
 
 def test_export_for_training_writes_a_folder_make_dataset_reads(widget, recording, tmp_path, monkeypatch):
     out = tmp_path / "export"
-    monkeypatch.setattr(annotate, "choose_folder", lambda parent: str(out))
+    monkeypatch.setattr(annotate_dialogs, "choose_folder", lambda parent: str(out))
     show_time(widget.viewer, 10.0)
     widget.export_visible_only.setChecked(True)
     wav, csv_path = widget.export()
@@ -241,22 +231,22 @@ def test_export_for_training_writes_a_folder_make_dataset_reads(widget, recordin
 
 def test_each_recording_keeps_its_unsaved_edits(widget, recording, bird_wav, tmp_path, monkeypatch):
     viewer = widget.viewer
-    fly_spectrogram = widget.spectrogram
+    fly_spectrogram = widget.session.spectrogram
     _press_key(widget, "1")
     widget.draw_button.setChecked(True)
-    _mouse(viewer, 0.125)
+    click_or_drag(viewer, 0.125)
     bird = shutil.copy(bird_wav, tmp_path)
     shutil.copy(annotations_path_for(bird_wav), tmp_path)
     bird_spectrogram = viewer.open(bird, plugin=PLUGIN)[0]
     viewer.layers.selection.active = bird_spectrogram
-    assert widget.spectrogram is bird_spectrogram and not widget.has_unsaved_changes
+    assert widget.session.spectrogram is bird_spectrogram and not widget.session.has_unsaved_changes
     assert widget.table.item(0, 0).text() == "syll_0"
     viewer.layers.selection.active = fly_spectrogram
-    assert widget.has_unsaved_changes and 0.125 in widget.editor.events.data[:, -1]
+    assert widget.session.has_unsaved_changes and 0.125 in widget.session.editor.events.data[:, -1]
     asked = []
-    monkeypatch.setattr(annotate, "ask_unsaved", lambda parent, path: asked.append(path) or "cancel")
-    assert widget.may_close() is False and asked == [annotations_path_for(recording)]
-    assert widget.autosave() == [autosave_path_for(annotations_path_for(recording))]
+    monkeypatch.setattr(annotate_dialogs, "ask_unsaved", lambda parent, path: asked.append(path) or "cancel")
+    assert widget.session.may_close() is False and asked == [annotations_path_for(recording)]
+    assert widget.session.autosave() == [autosave_path_for(annotations_path_for(recording))]
 
 
 def test_a_recording_without_a_file_asks_where_to_save(make_napari_viewer, tmp_path, monkeypatch):
@@ -264,6 +254,6 @@ def test_a_recording_without_a_file_asks_where_to_save(make_napari_viewer, tmp_p
     viewer.open_sample(PLUGIN, "synthetic_song")
     widget = AnnotateWidget(viewer)
     target = tmp_path / "song_annotations.csv"
-    monkeypatch.setattr(annotate, "choose_save_path", lambda parent, suggestion: str(target))
-    assert widget.save() == target
+    monkeypatch.setattr(annotate_dialogs, "choose_save_path", lambda parent, suggestion: str(target))
+    assert widget.session.save() == target
     assert read_annotations(target).song_types == {"pulse": "event", "sine": "segment"}

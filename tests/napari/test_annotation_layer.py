@@ -75,7 +75,7 @@ def test_event_times_stay_float64_in_the_points_layer(fly_table):
 
 
 def test_segments_become_rectangles_from_onset_to_offset(bird_table):
-    (data, kwargs, _), (events, _, _) = annotations_layers_data(bird_table, (0.0, 16000.0), name="bird", path="x_annotations.csv")
+    (data, kwargs, _), (events, events_kwargs, _) = annotations_layers_data(bird_table, (0.0, 16000.0), name="bird", path="x_annotations.csv")
     assert kwargs["shape_type"] == "rectangle" and len(events) == 0
     assert len(data) == len(bird_table)
     for vertices, start, stop in zip(data, bird_table.start_seconds, bird_table.stop_seconds):
@@ -86,11 +86,15 @@ def test_segments_become_rectangles_from_onset_to_offset(bird_table):
     assert kwargs["text"]["string"] == "{name}"
     assert kwargs["metadata"] == {
         "deepss_kind": "annotations",
+        "annotation_set": "own",
+        "annotation_pair": kwargs["metadata"]["annotation_pair"],  # a number of its own, shared with the events layer
         "song_types": bird_table.song_types,
         "path": "x_annotations.csv",
         "freq_range": (0.0, 16000.0),
+        "freq_range_guessed": False,
         "annotation_part": "segments",
     }
+    assert events_kwargs["metadata"] == {**kwargs["metadata"], "annotation_part": "events"}
     assert kwargs["name"] == "bird"
 
 

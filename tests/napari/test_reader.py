@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from napari.layers import Image, Points, Shapes
 
-from napari_deepss._napari import _reader
-from napari_deepss._napari._reader import DEFAULT_FREQ_RANGE, get_reader
+from napari_deepss._napari import viewer_hooks
+from napari_deepss._napari._reader import get_reader
+from napari_deepss._napari.annotation_layer import DEFAULT_FREQ_RANGE
 from napari_deepss.annotations import Annotations, annotations_path_for, read_annotations, write_annotations
 from napari_deepss.audio import audio_info, save_wav
 from napari_deepss.errors import FileFormatError
@@ -77,7 +78,7 @@ def test_recording_without_annotations_opens_alone(tmp_path, fly_wav, make_napar
 
 def test_reader_installs_the_viewer_hooks(monkeypatch, fly_wav, make_napari_viewer):
     calls = []
-    monkeypatch.setattr(_reader, "install_viewer_hooks", calls.append)
+    monkeypatch.setattr(viewer_hooks, "install_viewer_hooks", calls.append)
     viewer = make_napari_viewer()
     viewer.open(annotations_path_for(fly_wav), plugin=PLUGIN)
     assert calls == [viewer]
@@ -207,8 +208,21 @@ def test_reading_without_a_viewer_installs_no_hooks(fly_wav, monkeypatch):
 
     calls = []
     monkeypatch.setattr(napari, "current_viewer", lambda: None)
-    monkeypatch.setattr(_reader, "install_viewer_hooks", calls.append)
+    monkeypatch.setattr(viewer_hooks, "install_viewer_hooks", calls.append)
     csv_path = str(annotations_path_for(fly_wav))
     layers = get_reader(csv_path)(csv_path)
     assert [layer_type for _, _, layer_type in layers] == ["shapes", "points"]
     assert calls == []
+
+
+def test_annotations_with_a_guessed_frequency_range_take_that_of_the_open_spectrogram(tmp_path, bird_wav, make_napari_viewer):
+    viewer = make_napari_viewer()
+    (image,) = viewer.open(_copy_recording(bird_wav, tmp_path / "audio", with_annotations=False), plugin=PLUGIN)
+    (tmp_path / "notes").mkdir()
+    other = tmp_path / "notes" / "other_annotations.csv"  # another recording's, with no audio beside it
+    write_annotations(Annotations(["pulse", "sine"], [0.25, 0.5], [0.25, 0.75]), other)
+    shapes, points = viewer.open(other, plugin=PLUGIN)
+    fmin, fmax = image.metadata["freq_range"]
+    assert shapes.metadata["freq_range"] == points.metadata["freq_range"] == (fmin, fmax) != DEFAULT_FREQ_RANGE
+    assert (shapes.data[0][:, 0].min(), shapes.data[0][:, 0].max()) == (fmin, fmax)
+    assert points.data[0, 0] == (fmin + fmax) / 2

@@ -1,4 +1,4 @@
-"""The spectrogram image layer: coordinates, first view, pyramid laziness, channels."""
+"""The spectrogram image layer and the viewer hooks: coordinates, first view, pyramid laziness, channels."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 from napari_deepss import spectrogram as sg
 from napari_deepss._napari import spectrogram_layer as sl
+from napari_deepss._napari import viewer_hooks as vh
 from napari_deepss.audio import load_audio
 
 RATE = 10_000.0
@@ -67,8 +68,8 @@ def _visible_world(viewer):
 
 def test_viewer_shows_frequency_upward_and_the_first_seconds(make_napari_viewer, qtbot, fly_wav):
     viewer = make_napari_viewer()
-    sl.install_viewer_hooks(viewer)
-    sl.install_viewer_hooks(viewer)  # idempotent
+    vh.install_viewer_hooks(viewer)
+    vh.install_viewer_hooks(viewer)  # idempotent
     samples, rate = load_audio(fly_wav)
     layer = _add(viewer, samples, rate, path=fly_wav)
     qtbot.wait(50)  # let napari process its own first-layer events
@@ -90,7 +91,7 @@ def test_viewer_shows_frequency_upward_and_the_first_seconds(make_napari_viewer,
 
 def test_shapes_in_hz_and_seconds_lie_over_the_image(make_napari_viewer):
     viewer = make_napari_viewer()
-    sl.install_viewer_hooks(viewer)
+    vh.install_viewer_hooks(viewer)
     image = _add(viewer, _tones(1.0, [(1250, 1.0)]), RATE)
     shapes = viewer.add_shapes(
         [[[1250, 0.6], [1250, 0.6]]], shape_type="line", metadata={"deepss_kind": "annotations"}
@@ -103,12 +104,12 @@ def test_shapes_in_hz_and_seconds_lie_over_the_image(make_napari_viewer):
     np.testing.assert_allclose(image.data_to_world((row, column)), shapes.data_to_world((1250, 0.6)))
     assert image.data_to_world((row, column))[1] == pytest.approx(0.6)  # time stays in seconds
     np.testing.assert_allclose(plain.affine.affine_matrix, np.eye(3))  # layers in world units are left alone
-    assert sl.display_frequency_scale(viewer) == pytest.approx(image.affine.affine_matrix[0, 0])
+    assert vh.display_frequency_scale(viewer) == pytest.approx(image.affine.affine_matrix[0, 0])
 
 
 def test_long_recording_computes_only_what_is_drawn(make_napari_viewer, qtbot, stft_frames):
     viewer = make_napari_viewer()
-    sl.install_viewer_hooks(viewer)
+    vh.install_viewer_hooks(viewer)
     samples = np.random.default_rng(1).normal(scale=0.01, size=(int(600 * RATE), 1)).astype(np.float32)
     layer = _add(viewer, samples, RATE)
     qtbot.wait(50)
@@ -121,7 +122,7 @@ def test_long_recording_computes_only_what_is_drawn(make_napari_viewer, qtbot, s
 
 def test_channel_switch_by_function_and_key_keeps_the_view(make_napari_viewer, qtbot):
     viewer = make_napari_viewer()
-    sl.install_viewer_hooks(viewer)
+    vh.install_viewer_hooks(viewer)
     layer = _add(viewer, _tones(20.0, [(1000, 0.2), (3000, 0.9)]), RATE)
     geometry = sg.SpectrogramSettings().resolve(RATE)
     column = int(0.6 * RATE) // geometry.hop
@@ -136,7 +137,7 @@ def test_channel_switch_by_function_and_key_keeps_the_view(make_napari_viewer, q
     assert (viewer.scene.camera.center, viewer.scene.camera.zoom) == camera
 
     viewer.add_shapes(metadata={"deepss_kind": "annotations"})  # another layer is selected: the key still works
-    viewer.window._qt_viewer._key_map_handler.press_key(sl.NEXT_CHANNEL_KEY)
+    viewer.window._qt_viewer._key_map_handler.press_key(vh.NEXT_CHANNEL_KEY)
     qtbot.wait(10)
     assert layer.metadata["channel"] == 1 and peak_hz() == pytest.approx(3000, abs=geometry.freq_step)
     with pytest.raises(ValueError, match="channel 2"):
@@ -145,11 +146,11 @@ def test_channel_switch_by_function_and_key_keeps_the_view(make_napari_viewer, q
 
 def test_a_recording_opened_after_the_previous_was_closed_gets_its_own_view(make_napari_viewer, qtbot, bird_wav):
     viewer = make_napari_viewer()
-    sl.install_viewer_hooks(viewer)
+    vh.install_viewer_hooks(viewer)
     early = viewer.add_shapes(metadata={"deepss_kind": "annotations"})  # before any spectrogram: left alone
     np.testing.assert_allclose(early.affine.affine_matrix, np.eye(3))
     first = _add(viewer, _tones(30.0, [(1000, 0.5)]), RATE)
-    first_scale = sl.display_frequency_scale(viewer)
+    first_scale = vh.display_frequency_scale(viewer)
     assert early.affine.affine_matrix[0, 0] == pytest.approx(first_scale)
     viewer.layers.remove(first)
     viewer.scene.camera.zoom /= 10
@@ -157,9 +158,9 @@ def test_a_recording_opened_after_the_previous_was_closed_gets_its_own_view(make
     samples, rate = load_audio(bird_wav)  # 16 kHz wide instead of 5 kHz
     second = _add(viewer, samples, rate)
     qtbot.wait(50)
-    height = second.level_shapes[0][0] * second.scale[0] * sl.display_frequency_scale(viewer)
-    assert height == pytest.approx(sl.FIRST_VIEW_SECONDS * sl.FREQUENCY_ASPECT)  # the bird's range, not the first one's
-    assert early.affine.affine_matrix[0, 0] == pytest.approx(sl.display_frequency_scale(viewer))
+    height = second.level_shapes[0][0] * second.scale[0] * vh.display_frequency_scale(viewer)
+    assert height == pytest.approx(sl.FIRST_VIEW_SECONDS * vh.FREQUENCY_ASPECT)  # the bird's range, not the first one's
+    assert early.affine.affine_matrix[0, 0] == pytest.approx(vh.display_frequency_scale(viewer))
     (t_left, t_right), _ = _visible_world(viewer)
     assert 3 < t_right - t_left < 6
-    assert second.affine.affine_matrix[0, 0] == pytest.approx(sl.display_frequency_scale(viewer))
+    assert second.affine.affine_matrix[0, 0] == pytest.approx(vh.display_frequency_scale(viewer))

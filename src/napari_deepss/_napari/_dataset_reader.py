@@ -32,9 +32,10 @@ from ..dataset.splits import SPLIT_NAMES
 from ..postprocess import PostprocessOptions, Postprocessor
 from ..prediction import Prediction
 from .annotation_layer import annotations_layers_data
-from .spectrogram_layer import install_viewer_hooks, spectrogram_layer_data
+from .recording_layers import DATASET_PIECES, KIND, TARGETS_SET, belonging_to
+from .spectrogram_layer import spectrogram_layer_data
+from .viewer_hooks import hook_current_viewer
 
-PIECES_KIND = "dataset_pieces"
 BLOCK_SAMPLES = 2**20
 # every peak of an event target is an event (targets of close events keep separate peaks)
 TARGET_POSTPROCESSING = PostprocessOptions(event_dist=0.0)
@@ -48,9 +49,11 @@ def get_dataset_reader(path):
 
 
 def read_dataset(path) -> list[tuple]:
-    """Layer-data tuples of one split: spectrogram, targets as annotations (segments, events), recording pieces."""
-    import napari
+    """Layer-data tuples of one split: spectrogram, targets as annotations (segments, events), recording pieces.
 
+    They belong to the recording ``<dataset> <split>`` (the split is one long recording); the targets are an
+    annotation pair of their own set, which Annotate does not take for the split's annotations.
+    """
     store, split = _dataset_and_split(Path(path))
     attrs = read_attrs(store)
     arrays = open_split(store, split)
@@ -62,13 +65,11 @@ def read_dataset(path) -> list[tuple]:
     targets = targets_as_annotations(arrays["y"], attrs["class_names"], attrs["class_types"], float(attrs["samplerate_y_Hz"]))
     layers = [
         image,
-        *annotations_layers_data(targets, freq_range, name=f"{name} targets"),
+        *annotations_layers_data(targets, freq_range, name=f"{name} targets", annotation_set=TARGETS_SET),
         pieces_layer_data(split_pieces(attrs, split), samplerate, freq_range, name=f"{name} recordings"),
     ]
-    viewer = napari.current_viewer()
-    if viewer is not None:
-        install_viewer_hooks(viewer)
-    return layers
+    hook_current_viewer()
+    return belonging_to(name, layers)
 
 
 def targets_as_annotations(y: np.ndarray, class_names, class_types, samplerate: float) -> Annotations:
@@ -102,7 +103,7 @@ def pieces_layer_data(pieces, samplerate: float, freq_range, *, name: str) -> tu
         "text": {"string": "{recording} @ {start_seconds:.2f} s", "anchor": "center", "size": 10, "color": "white"},
         "axis_labels": ("frequency", "time"),
         "units": ("Hz", "s"),
-        "metadata": {"deepss_kind": PIECES_KIND},
+        "metadata": {KIND: DATASET_PIECES},
     }
     return lines, kwargs, "shapes"
 

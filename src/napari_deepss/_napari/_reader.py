@@ -7,11 +7,14 @@ The reader declines (``get_reader`` returns ``None``) for CSV, ``.npz`` and
 ``.h5`` files that are not DeepSS files, so napari's own readers keep working
 for them, and for lists that mix recordings, annotations or other files.
 
-An annotation CSV opened on its own needs a frequency range for its shapes.
-In order of preference it takes that of the recording's spectrogram already
-open in the viewer, then ``0..samplerate/2`` of the recording beside the CSV,
-then that of any open DeepSS spectrogram, and finally
-:data:`DEFAULT_FREQ_RANGE`.
+An annotation CSV opened on its own needs a frequency range for its shapes:
+``0..samplerate/2`` of the recording beside the CSV, else a guess
+(:data:`.annotation_layer.DEFAULT_FREQ_RANGE`). Inserted into a viewer that
+shows its recording's spectrogram (or, for a guess, any), the viewer hooks
+give the layers that spectrogram's range (:mod:`.viewer_hooks`).
+
+Every layer belongs to its recording (:mod:`.recording_layers`), named by the
+stem that pairs ``rec1.wav`` and ``rec1_annotations.csv``.
 """
 
 from __future__ import annotations
@@ -22,10 +25,9 @@ from pathlib import Path
 from ..annotations import annotations_path_for, find_audio_for, is_annotations_csv, read_annotations, recording_stem
 from ..audio import audio_info, is_recording, load_audio
 from .annotation_layer import annotations_layers_data
-from .spectrogram_layer import SPECTROGRAM_KIND, install_viewer_hooks, spectrogram_layer_data
-
-# Frequency range (Hz) for annotations with no recording to take it from.
-DEFAULT_FREQ_RANGE = (0.0, 1000.0)
+from .recording_layers import belonging_to
+from .spectrogram_layer import spectrogram_layer_data
+from .viewer_hooks import hook_current_viewer
 
 
 def get_reader(path):
@@ -50,46 +52,27 @@ def _kind(path: Path) -> str | None:
 
 def read_deepss(path) -> list[tuple]:
     """Layer-data tuples for one path or a list of paths accepted by :func:`get_reader`."""
-    import napari
-
-    viewer = napari.current_viewer()
     layers = []
     for p in _paths(path):
         # get_reader has sniffed every file: only annotation CSVs end in .csv
-        if p.suffix.lower() == ".csv":
-            layers += _read_annotations(p, _freq_range_for(p, viewer))
-        else:
-            layers += _read_recording(p)
-    if viewer is not None:
-        install_viewer_hooks(viewer)
+        read = _read_annotations(p, _freq_range_for(p)) if p.suffix.lower() == ".csv" else _read_recording(p)
+        layers += belonging_to(recording_stem(p), read)
+    hook_current_viewer()
     return layers
 
 
 def _read_recording(path: Path) -> list[tuple]:
     samples, samplerate = load_audio(path)
     image = spectrogram_layer_data(samples, samplerate, path=path)
-    layers = [image]
     csv_path = annotations_path_for(path)
-    if csv_path.is_file():
-        layers += _read_annotations(csv_path, image[1]["metadata"]["freq_range"])
-    return layers
+    return [image, *(_read_annotations(csv_path, image[1]["metadata"]["freq_range"]) if csv_path.is_file() else [])]
 
 
 def _read_annotations(path: Path, freq_range) -> list[tuple]:
     return annotations_layers_data(read_annotations(path), freq_range, name=f"{recording_stem(path)}_annotations", path=path)
 
 
-def _freq_range_for(csv_path: Path, viewer) -> tuple[float, float]:
-    spectrograms = [] if viewer is None else [
-        layer.metadata for layer in viewer.layers if layer.metadata.get("deepss_kind") == SPECTROGRAM_KIND
-    ]
-    stem = recording_stem(csv_path)
-    for meta in spectrograms:
-        if meta.get("path") and recording_stem(meta["path"]) == stem:
-            return tuple(meta["freq_range"])
+def _freq_range_for(csv_path: Path) -> tuple[float, float] | None:
+    """Half the sampling rate of the recording beside ``csv_path``; ``None`` (a guess) without one."""
     audio = find_audio_for(csv_path)
-    if audio is not None:
-        return (0.0, audio_info(audio).samplerate / 2)
-    if spectrograms:
-        return tuple(spectrograms[0]["freq_range"])
-    return DEFAULT_FREQ_RANGE
+    return None if audio is None else (0.0, audio_info(audio).samplerate / 2)

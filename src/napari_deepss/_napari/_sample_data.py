@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ..synthetic import synthetic_song
 from .annotation_layer import annotations_layers_data
-from .spectrogram_layer import install_viewer_hooks, spectrogram_layer_data
+from .recording_layers import belonging_to
+from .spectrogram_layer import spectrogram_layer_data
+from .viewer_hooks import hook_current_viewer
 
 SAMPLE_NAME = "synthetic_song"
 
@@ -15,12 +17,8 @@ def make_sample_song() -> list[tuple]:
     Like the reader, it prepares the current viewer so that the first view
     shows a few seconds with the frequency axis upward.
     """
-    import napari
-
     samples, samplerate, annotations = synthetic_song()
     image = spectrogram_layer_data(samples, samplerate, name=SAMPLE_NAME)
     annotation_layers = annotations_layers_data(annotations, image[1]["metadata"]["freq_range"], name=f"{SAMPLE_NAME}_annotations")
-    viewer = napari.current_viewer()
-    if viewer is not None:
-        install_viewer_hooks(viewer)
-    return [image, *annotation_layers]
+    hook_current_viewer()
+    return belonging_to(SAMPLE_NAME, [image, *annotation_layers])

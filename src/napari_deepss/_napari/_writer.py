@@ -1,7 +1,7 @@
 """npe2 writers: annotation layers become a DeepSS annotation CSV.
 
-A recording's annotations are a segments (shapes) layer ``<name>`` and an
-events (points) layer ``<name> events``. Saving either one alone also writes
+A recording's annotations are a pair of layers, segments (shapes) and events
+(points; see :mod:`.recording_layers`). Saving either one alone also writes
 its partner when the current viewer holds it, so a saved file never drops the
 other kind of annotations; selecting both writes them together. The Annotate
 widget's Save (Ctrl+S) always writes both.
@@ -17,7 +17,8 @@ not found automatically beside ``rec1.wav``).
 from __future__ import annotations
 
 from ..annotations import write_annotations as write_annotations_csv
-from .annotation_layer import EVENTS_PART, SEGMENTS_PART, layers_to_annotations
+from .annotation_layer import layers_to_annotations
+from .recording_layers import partner_of
 
 
 def write_annotations(path: str, data, attributes: dict) -> list[str]:
@@ -35,17 +36,14 @@ def write_annotation_layers(path: str, layer_data: list[tuple]) -> list[str]:
 
 
 def _with_partner(layer_data: list[tuple]) -> list[tuple]:
-    """One annotation layer plus its partner from the current viewer, if there is one."""
+    """One annotation layer plus its partner from the current viewer, if there is one.
+
+    npe2 hands a writer layer data only, so the partner is looked up in the viewer being saved from.
+    """
     if len(layer_data) != 1:
         return layer_data
     import napari
 
     (_, attributes, _), viewer = layer_data[0], napari.current_viewer()
-    name, part = attributes.get("name", ""), (attributes.get("metadata") or {}).get("annotation_part")
-    partner_name = {SEGMENTS_PART: f"{name} events", EVENTS_PART: name.removesuffix(" events")}.get(part)
-    if viewer is None or partner_name is None or partner_name not in viewer.layers:
-        return layer_data
-    partner = viewer.layers[partner_name]
-    if partner.metadata.get("annotation_part") not in (SEGMENTS_PART, EVENTS_PART) or partner.metadata.get("annotation_part") == part:
-        return layer_data
-    return [*layer_data, partner.as_layer_data_tuple()]
+    partner = None if viewer is None else partner_of(viewer.layers, attributes.get("metadata") or {})
+    return layer_data if partner is None else [*layer_data, partner.as_layer_data_tuple()]

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..annotations import Annotations
-from .annotation_layer import SEGMENTS_PART, annotations_layers_data, apply_colors, layers_to_annotations
+from .annotation_layer import annotations_layers_data, apply_colors, layers_to_annotations
+from .recording_layers import PART, SEGMENTS
 
 UNDO_LIMIT = 100
 
@@ -35,12 +36,12 @@ class _LayerState:
 
     @classmethod
     def of(cls, layer) -> _LayerState:
-        data = [np.array(v) for v in layer.data] if layer.metadata["annotation_part"] == SEGMENTS_PART else layer.data.copy()
+        data = [np.array(v) for v in layer.data] if layer.metadata[PART] == SEGMENTS else layer.data.copy()
         return cls(layer, data, layer.features.copy())
 
     def restore(self) -> None:
         layer = self.layer
-        if layer.metadata["annotation_part"] == SEGMENTS_PART:
+        if layer.metadata[PART] == SEGMENTS:
             layer.data = []
             if self.data:
                 layer.add_rectangles(self.data)

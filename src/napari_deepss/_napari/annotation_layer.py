@@ -1,9 +1,9 @@
 """Convert between an :class:`~napari_deepss.annotations.Annotations` table and napari layers.
 
 One recording's annotations are two layers that share ``metadata``
-(``deepss_kind``, ``song_types``, ``path``, ``freq_range``): segments as
-rectangles in a Shapes layer and events as vertical ticks in a Points layer
-(``metadata['annotation_part']`` tells them apart).
+(``song_types``, ``path``, ``freq_range`` and the pair's membership keys of
+:mod:`.recording_layers`): segments as rectangles in a Shapes layer and events
+as vertical ticks in a Points layer (their ``annotation_part`` tells them apart).
 
 Why events are points: napari 0.9.2's Shapes layer triangulates every shape
 in Python; 10,000 event lines took 6.9 s to build and 0.2 s per added line
@@ -39,11 +39,13 @@ import pandas as pd
 from napari.utils.colormaps.standardize_color import transform_color
 
 from ..annotations import Annotations
+from .recording_layers import ANNOTATIONS, EVENTS, KIND, OWN_SET, PART, SEGMENTS, pair_metadata
 from .spectrogram_layer import FIRST_VIEW_SECONDS
 
-LAYER_KIND = "annotations"
-EVENTS_PART = "events"
-SEGMENTS_PART = "segments"
+#: frequency range (Hz) of annotations with no recording to take it from
+DEFAULT_FREQ_RANGE = (0.0, 1000.0)
+#: metadata key: the frequency range is :data:`DEFAULT_FREQ_RANGE`, not a recording's (the viewer hooks replace it)
+GUESSED_FREQ_RANGE = "freq_range_guessed"
 
 # Bright, mutually distinct colours that stay visible on a dark spectrogram.
 PALETTE = (
@@ -87,7 +89,7 @@ def layer_colors(metadata) -> dict[str, str]:
 def apply_colors(layer) -> None:
     """Colour the layer's annotations by :func:`layer_colors` (after new song types or recolouring)."""
     colors = layer_colors(layer.metadata)
-    if layer.metadata.get("annotation_part") == EVENTS_PART:
+    if layer.metadata.get(PART) == EVENTS:
         layer.face_color_cycle = colors or list(PALETTE)
         return
     # napari keeps the name -> colour mapping it handed out; replace it and recolour
@@ -115,15 +117,19 @@ def _face_color(hex_color: str) -> list[float]:
     return [*rgb, FACE_ALPHA]
 
 
-def annotations_layers_data(annotations: Annotations, freq_range, *, name=None, path=None) -> list[tuple]:
-    """Layer-data tuples drawing the annotations: ``[segments (shapes), events (points)]``.
+def annotations_layers_data(
+    annotations: Annotations, freq_range, *, name=None, path=None, annotation_set: str = OWN_SET
+) -> list[tuple]:
+    """Layer-data tuples drawing the annotations: ``[segments (shapes), events (points)]``, a new pair.
 
     ``freq_range`` is ``(fmin, fmax)`` in Hz: the vertical extent of every
-    annotation. Both layers are returned even when one of them is empty, so
-    either kind can be drawn. The segments layer is called ``name`` (napari's
-    save dialog proposes ``<name>.csv``), the events layer ``<name> events``.
+    annotation (``None``: :data:`DEFAULT_FREQ_RANGE`, marked as guessed). Both
+    layers are returned even when one of them is empty, so either kind can be
+    drawn. The segments layer is called ``name`` (napari's save dialog proposes
+    ``<name>.csv``), the events layer ``<name> events``.
     """
-    fmin, fmax = (float(f) for f in freq_range)
+    guessed = freq_range is None
+    fmin, fmax = (float(f) for f in (DEFAULT_FREQ_RANGE if guessed else freq_range))
     name = name or "annotations"
     keep = ~annotations.is_placeholder
     names = np.asarray(annotations.names, dtype=object)[keep]
@@ -133,10 +139,12 @@ def annotations_layers_data(annotations: Annotations, freq_range, *, name=None, 
     song_types = dict(annotations.song_types)
     is_segment = np.array([song_types[n] == "segment" for n in names], dtype=bool)
     metadata = {
-        "deepss_kind": LAYER_KIND,
+        KIND: ANNOTATIONS,
+        **pair_metadata(annotation_set),
         "song_types": song_types,
         "path": None if path is None else str(path),
         "freq_range": (fmin, fmax),
+        GUESSED_FREQ_RANGE: guessed,
     }
     segments = _segments_layer_data(
         names[is_segment], start[is_segment], stop[is_segment], _rows(channel, is_segment), (fmin, fmax), name, metadata
@@ -157,7 +165,7 @@ def _segments_layer_data(names, start, stop, channel, freq_range, name, metadata
     features = _features(names, metadata["song_types"], channel, start_seconds=start, stop_seconds=stop)
     cycle = _color_cycle(song_type_colors(metadata["song_types"]), set(names))
     kwargs = {
-        **_common_kwargs(name, features, len(names), metadata, SEGMENTS_PART),
+        **_common_kwargs(name, features, len(names), metadata, SEGMENTS),
         "shape_type": "rectangle",
         "edge_color": "name",
         "edge_color_cycle": cycle,
@@ -173,7 +181,7 @@ def _events_layer_data(names, times, channel, freq_range, name, metadata) -> tup
     points = np.stack([np.full(len(names), (fmin + fmax) / 2), times], axis=1)
     features = _features(names, metadata["song_types"], channel)
     kwargs = {
-        **_common_kwargs(f"{name} events", features, len(names), metadata, EVENTS_PART),
+        **_common_kwargs(f"{name} events", features, len(names), metadata, EVENTS),
         "symbol": "vbar",
         "size": EVENT_TICK_SECONDS,
         "face_color": "name",
@@ -206,8 +214,22 @@ def _common_kwargs(name, features, n, metadata, part) -> dict:
         },
         "axis_labels": ("frequency", "time"),
         "units": ("Hz", "s"),
-        "metadata": {**metadata, "annotation_part": part},
+        "metadata": {**metadata, PART: part},
     }
+
+
+def set_freq_range(layer, freq_range) -> None:
+    """Move an annotation layer onto ``freq_range`` (Hz): segments span it, events sit at its middle."""
+    fmin, fmax = (float(f) for f in freq_range)
+    old_min, old_max = layer.metadata["freq_range"]
+    if len(layer.data) and layer.metadata[PART] == EVENTS:
+        data = layer.data.copy()
+        data[:, 0] = (fmin + fmax) / 2
+        layer.data = data
+    elif len(layer.data):
+        stretch = (fmax - fmin) / (old_max - old_min)
+        layer.data = [np.column_stack([fmin + (v[:, 0] - old_min) * stretch, v[:, 1:]]) for v in layer.data]
+    layer.metadata = {**layer.metadata, "freq_range": (fmin, fmax), GUESSED_FREQ_RANGE: False}
 
 
 def layers_to_annotations(layer_data, song_types=None) -> Annotations:

@@ -6,9 +6,10 @@ the post-processing options (the fields of
 Prediction runs in a child process (:mod:`.predict_process`: TensorFlow cannot
 share napari's process) watched by a napari worker, with a progress bar; Stop
 ends it at once and adds nothing. The result is a pair
-of annotation layers named ``<recording>_predicted_annotations`` (segments as
-rectangles) and ``<recording>_predicted_annotations events`` (events as
-ticks), coloured per song type, to proofread: delete, move or relabel, then
+of annotation layers of the recording (the predicted set, see
+:mod:`..recording_layers`) named ``<recording>_predicted_annotations``
+(segments as rectangles) and ``<recording>_predicted_annotations events``
+(events as ticks), coloured per song type, to proofread: delete, move or relabel, then
 save them as DeepSS annotations. Optionally an image of the class probabilities lies in a band under
 the spectrogram, aligned in time: one row per song type, 0 (dark) to 1.
 """
@@ -22,23 +23,16 @@ from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, Pus
 from napari.qt.threading import create_worker
 from napari.utils.notifications import show_error, show_info
 
-from ...annotations import recording_stem
 from ...postprocess import PostprocessOptions
 from ...prediction import PredictionCancelled
 from ..annotation_layer import annotations_layers_data
-from ..spectrogram_layer import SPECTROGRAM_KIND
+from ..recording_layers import KIND, PREDICTED_SET, PROBABILITIES, belonging_to, recording_of, spectrograms
 from ._job import JobMixin
 from .make_dataset import option_widget
 from .predict_process import PredictionProcess
 
-PROBABILITIES_KIND = "probabilities"
 #: height of the probability band under the spectrogram, as a fraction of the spectrogram's frequency range
 BAND_FRACTION = 0.25
-
-
-def recording_name(layer) -> str:
-    path = layer.metadata.get("path")
-    return recording_stem(path) if path else layer.name
 
 
 def probabilities_layer_data(rows: np.ndarray, columns_per_second: float, class_names, freq_range, *, name: str):
@@ -61,7 +55,7 @@ def probabilities_layer_data(rows: np.ndarray, columns_per_second: float, class_
         "contrast_limits": (0.0, 1.0),
         "colormap": "viridis",
         "metadata": {
-            "deepss_kind": PROBABILITIES_KIND,
+            KIND: PROBABILITIES,
             "class_names": list(class_names[1:]),
             "freq_range": (fmin - len(rows) * row_height, fmin),
         },
@@ -99,8 +93,7 @@ class PredictWidget(JobMixin, Container):
     def _recordings(self, _widget=None) -> list[tuple[str, object]]:
         if self.viewer is None:
             return []
-        return [(layer.name, layer) for layer in self.viewer.layers
-                if layer.metadata.get("deepss_kind") == SPECTROGRAM_KIND]
+        return [(layer.name, layer) for layer in spectrograms(self.viewer.layers)]
 
     def options(self) -> PostprocessOptions:
         return PostprocessOptions(**{option.name: self[option.name].value for option in PostprocessOptions.fields()})
@@ -149,14 +142,14 @@ class PredictWidget(JobMixin, Container):
 
     def _succeeded(self, result) -> None:
         layer = self._source
-        name = recording_name(layer)
+        name = recording_of(layer)
         freq_range = layer.metadata["freq_range"]
         if self.viewer is not None:
-            if result.band is not None:
-                self.viewer.add_layer(_layer(probabilities_layer_data(
-                    result.band, result.band_rate, result.class_names, freq_range, name=f"{name}_probabilities")))
-            for layer_data in annotations_layers_data(result.annotations, freq_range,
-                                                      name=f"{name}_predicted_annotations"):
+            band = [] if result.band is None else [probabilities_layer_data(
+                result.band, result.band_rate, result.class_names, freq_range, name=f"{name}_probabilities")]
+            predicted = annotations_layers_data(result.annotations, freq_range, name=f"{name}_predicted_annotations",
+                                                annotation_set=PREDICTED_SET)
+            for layer_data in belonging_to(name, [*band, *predicted]):
                 self.viewer.add_layer(_layer(layer_data))
         found = {**result.annotations.events(), **result.annotations.segments()}
         summary = ", ".join(f"{len(times)} {n}" for n, times in found.items())
