@@ -1,0 +1,74 @@
+"""The option form: widgets generated from an options class, read back into it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox, LineEdit, SpinBox
+from qtpy.QtWidgets import QGroupBox
+from superqt import QCollapsible
+
+from napari_deepss._napari.widgets.option_form import OptionForm, group_boxes
+from napari_deepss.options import ADVANCED, Options, option
+
+
+@dataclass(frozen=True)
+class Toy(Options):
+    mode: str = option("fast", "Mode", "How to run.", choices=("fast", "exact"), group="main")
+    loud: bool = option(False, "Loud", "Say more.", group="main")
+    count: int = option(3, "Count", "How many.", minimum=1, maximum=10, group="main")
+    width: float = option(0.5, "Width", "How wide.", minimum=0.0, maximum=1.0, step=0.01, group="main")
+    rate: float = option(0.00012, "Rate", "How fast.", group=ADVANCED)
+    sizes: list[int] = option([1, 2], "Sizes", "Sizes.", group=ADVANCED)
+    seed: int | None = option(None, "Seed", "Optional seed.", group=ADVANCED)
+    note: str = option("", "Note", "Free text.", group=ADVANCED)
+
+
+def test_widgets_follow_the_options(qtbot):
+    form = OptionForm(Toy)
+    kinds = {name: type(widget) for name, widget in form.fields.items()}
+    assert kinds == {"mode": ComboBox, "loud": CheckBox, "count": SpinBox, "width": FloatSpinBox, "rate": LineEdit,
+                     "sizes": LineEdit, "seed": LineEdit, "note": LineEdit}
+    for f in Toy.fields():
+        widget = form.fields[f.name]
+        assert (widget.name, widget.label, widget.tooltip) == (f.name, f.label, f.help)
+    assert (form.fields["count"].min, form.fields["count"].max) == (1, 10)
+    assert form.fields["width"].step == 0.01
+    assert form.fields["rate"].value == "0.00012" and form.fields["sizes"].value == "1 2"
+    assert form.read() == Toy()
+
+
+def test_values_round_trip_exactly(qtbot):
+    form = OptionForm(Toy)
+    toy = Toy(mode="exact", loud=True, count=7, width=0.25, rate=1.2345e-7, sizes=[4, 8, 16], seed=5, note="x y")
+    form.show(toy)
+    assert form.read() == toy
+    form.fields["sizes"].value = "3, 5"
+    form.fields["seed"].value = " "
+    assert (form.read().sizes, form.read().seed) == ([3, 5], None)
+    form.show({"count": "9", "other": 1})  # a dict such as a _params.yaml: converted, other keys ignored
+    assert form.read().count == 9
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [("rate", "", "rate: give a value"),
+                                                      ("rate", "fast", "rate: cannot use 'fast'"),
+                                                      ("sizes", "1 x", "sizes: cannot use")])
+def test_unreadable_fields_are_named(qtbot, name, text, message):
+    form = OptionForm(Toy)
+    form.fields[name].value = text
+    with pytest.raises(ValueError, match=message):
+        form.read()
+
+
+def test_callers_replace_named_widgets_and_groups_become_boxes(qtbot):
+    form = OptionForm(Toy, widgets={"mode": lambda **common: LineEdit(**common)})
+    assert isinstance(form.fields["mode"], LineEdit) and form.fields["mode"].value == "fast"
+    form.fields["mode"].value = "exact"
+    assert form.read().mode == "exact"
+    panel = group_boxes(form.groups(), {"main": "Main", ADVANCED: "More"})
+    qtbot.addWidget(panel)
+    assert [box.title() for box in panel.findChildren(QGroupBox)] == ["Main"]
+    assert [box.text() for box in panel.findChildren(QCollapsible)] == ["More"]
+    with pytest.raises(ValueError, match="without a title: advanced"):
+        group_boxes(form.groups(), {"main": "Main"})
