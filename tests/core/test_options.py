@@ -9,7 +9,10 @@ from dataclasses import dataclass
 import pytest
 import yaml
 
+from napari_deepss.cli import build_parser
+from napari_deepss.dataset import DatasetOptions
 from napari_deepss.options import Options, add_arguments, option, to_argv
+from napari_deepss.postprocess import PostprocessOptions
 
 
 @dataclass(frozen=True)
@@ -99,3 +102,14 @@ def test_dicts_are_yaml_safe_and_coerced_with_errors_naming_the_option():
 def test_ranges_and_choices_are_checked_from_the_metadata(values, message):
     with pytest.raises(ValueError, match=message):
         Toy(**values)
+
+
+@pytest.mark.parametrize(
+    ("command", "cls"),
+    [("make-dataset", DatasetOptions), ("predict", PostprocessOptions), ("evaluate", PostprocessOptions)],
+)
+def test_commands_take_their_options_flags_from_the_options_class(command, cls):
+    positionals = {"make-dataset": ["data"], "predict": ["rec.wav", "net"], "evaluate": []}[command]
+    options = cls()
+    argv = [command, *positionals, *to_argv(options)]
+    assert cls.from_dict(vars(build_parser().parse_args(argv))) == options

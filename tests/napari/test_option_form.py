@@ -1,14 +1,19 @@
-"""The option form: widgets generated from an options class, read back into it."""
+"""The option form: widgets generated from an options class, read back into it; widget modules stay apart."""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import yaml
 from magicgui.widgets import CheckBox, ComboBox, FloatSpinBox, LineEdit, SpinBox
 from qtpy.QtWidgets import QGroupBox
 from superqt import QCollapsible
 
+import napari_deepss
+from napari_deepss._napari import widgets
 from napari_deepss._napari.widgets.option_form import OptionForm, group_boxes
 from napari_deepss.options import ADVANCED, Options, option
 
@@ -72,3 +77,17 @@ def test_callers_replace_named_widgets_and_groups_become_boxes(qtbot):
     assert [box.text() for box in panel.findChildren(QCollapsible)] == ["More"]
     with pytest.raises(ValueError, match="without a title: advanced"):
         group_boxes(form.groups(), {"main": "Main"})
+
+
+def test_no_dock_widget_module_imports_another():
+    """Shared widget code lives in modules of its own (such as option_form), not in another dock widget."""
+    manifest = yaml.safe_load((Path(napari_deepss.__file__).parent / "napari.yaml").read_text())
+    prefix = f"{widgets.__name__}."
+    docks = {c["python_name"].split(":")[0].removeprefix(prefix) for c in manifest["contributions"]["commands"]
+             if c["python_name"].startswith(prefix)}
+    assert {"make_dataset", "predict", "train"} <= docks
+    for name in docks:
+        source = Path(widgets.__file__).parent / f"{name.replace('.', '/')}.py"
+        tree = ast.parse(source.read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1}
+        assert not imported & (docks - {name}), f"{name} imports {imported & docks}"
