@@ -1,9 +1,12 @@
-"""The option machinery: one made-up options class through dicts, checks and flags."""
+"""The option machinery: one made-up options class through dicts, checks and flags; the network spec."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
@@ -11,8 +14,10 @@ import yaml
 
 from napari_deepss.cli import build_parser
 from napari_deepss.dataset import DatasetOptions
+from napari_deepss.models.spec import NetworkSpec, separable_flags
 from napari_deepss.options import Options, add_arguments, option, to_argv
 from napari_deepss.postprocess import PostprocessOptions
+from napari_deepss.training.config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,20 @@ def test_ranges_and_choices_are_checked_from_the_metadata(values, message):
         Toy(**values)
 
 
+def test_a_new_option_appears_everywhere_by_itself():
+    """One line in an options class: a flag, the exported command line, the dict (_params.yaml), the checks."""
+
+    @dataclass(frozen=True)
+    class Extended(TrainConfig):
+        nb_stacks: int = option(2, "Stacks", "Number of stacks.", group="network", minimum=1)
+
+    config = Extended(data_dir="d.npy", nb_stacks=5)
+    assert parse(Extended, to_argv(config)) == config
+    assert config.to_dict()["nb_stacks"] == 5 and Extended.from_dict({"nb_stacks": 4}).nb_stacks == 4
+    with pytest.raises(ValueError, match="nb_stacks must be at least 1"):
+        dataclasses.replace(config, nb_stacks=0).validate()
+
+
 @pytest.mark.parametrize(
     ("command", "cls"),
     [("make-dataset", DatasetOptions), ("predict", PostprocessOptions), ("evaluate", PostprocessOptions)],
@@ -113,3 +132,55 @@ def test_commands_take_their_options_flags_from_the_options_class(command, cls):
     options = cls()
     argv = [command, *positionals, *to_argv(options)]
     assert cls.from_dict(vars(build_parser().parse_args(argv))) == options
+
+
+def test_dss_train_flags_keep_their_names_and_defaults():
+    args = build_parser().parse_args(["train", "--data-dir", "d.npy", "--no-ignore-boundaries", "--seed", "3"])
+    assert TrainConfig.from_dict(vars(args)) == TrainConfig(data_dir="d.npy", ignore_boundaries=False, seed=3)
+
+
+# --- the network spec ----------------------------------------------------------------------------------------
+
+
+def test_spec_takes_the_network_options_by_name_from_a_config_or_params():
+    config = TrainConfig(data_dir="d.npy", nb_conv=2, use_separable=[True], nb_pre_conv=2, learning_rate=0.1)
+    spec = NetworkSpec.from_options(config, nb_channels=3, nb_classes=4)
+    assert spec.use_separable == [True, True]  # one flag per block
+    assert (spec.nb_pre_conv, spec.nb_channels, spec.nb_classes) == (2, 3, 4)
+    params = {**config.to_dict(), "use_separable": [True, True], "nb_channels": 3, "nb_classes": 4,
+              "class_names": ["noise", "a", "b", "c"]}
+    assert NetworkSpec.from_options(yaml.safe_load(yaml.safe_dump(params))) == spec
+
+
+def test_spec_needs_the_counts():
+    with pytest.raises(TypeError, match="nb_channels"):
+        NetworkSpec.from_options(TrainConfig(), nb_classes=2)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [({"nb_conv": 3, "use_separable": [True, False]}, "use_separable"), ({"dilations": []}, "dilations"),
+     ({"nb_hist": 1000, "nb_pre_conv": 4}, "multiple of the downsample factor"),
+     ({"nb_pre_conv": 4, "pre_nb_dft": 8}, "pre_nb_dft"), ({"kernel_size": 0}, "kernel_size")],
+)
+def test_config_and_spec_fail_alike_on_network_options(changes, message):
+    config = dataclasses.replace(TrainConfig(data_dir="d.npy", ignore_boundaries=False), **changes)
+    with pytest.raises(ValueError, match=message) as from_config:
+        config.validate()
+    with pytest.raises(ValueError, match=message) as from_spec:
+        NetworkSpec.from_options(config, nb_channels=1, nb_classes=2)
+    assert str(from_config.value) == str(from_spec.value)
+
+
+def test_one_separable_flag_applies_to_every_block():
+    assert separable_flags([True], 3) == [True, True, True]
+    assert separable_flags([True, False], 2) == [True, False]
+    with pytest.raises(ValueError, match="use_separable"):
+        separable_flags([True, False], 3)
+
+
+def test_the_spec_and_the_options_import_no_keras():
+    code = ("import sys, napari_deepss.models, napari_deepss.models.spec, napari_deepss.options; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -15,7 +15,9 @@ from superqt import QCollapsible
 import napari_deepss
 from napari_deepss._napari import widgets
 from napari_deepss._napari.widgets.option_form import OptionForm, group_boxes
+from napari_deepss._napari.widgets.train_form import GROUP_TITLES, TrainForm
 from napari_deepss.options import ADVANCED, Options, option
+from napari_deepss.training.config import TrainConfig
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,22 @@ def test_callers_replace_named_widgets_and_groups_become_boxes(qtbot):
     assert [box.text() for box in panel.findChildren(QCollapsible)] == ["More"]
     with pytest.raises(ValueError, match="without a title: advanced"):
         group_boxes(form.groups(), {"main": "Main"})
+
+
+def test_a_new_option_appears_in_the_train_form_by_itself(qtbot, monkeypatch):
+    @dataclass(frozen=True)
+    class Extended(TrainConfig):
+        nb_stacks: int = option(2, "Stacks", "Number of stacks.", group="network", minimum=1)
+
+    monkeypatch.setattr("napari_deepss._napari.widgets.train_form.TrainConfig", Extended)
+    form = TrainForm()
+    qtbot.addWidget(form)
+    assert form.fields["nb_stacks"].label == "Stacks" and form.fields["nb_stacks"].min == 1
+    form.fields["nb_stacks"].value = 4
+    config = form.config()
+    assert type(config) is Extended and config.nb_stacks == 4
+    assert sorted(box.title() for box in form.findChildren(QGroupBox)) == sorted(
+        title for group, title in GROUP_TITLES.items() if group != ADVANCED)
 
 
 def test_no_dock_widget_module_imports_another():
