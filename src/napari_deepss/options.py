@@ -129,11 +129,12 @@ class OptionField:
         for item in value if self.is_list else [value]:
             if self.choices is not None and item not in self.choices:
                 raise ValueError(f"{self.name} must be one of {', '.join(map(str, self.choices))}, got {item!r}")
-            too_low = self.minimum is not None and not item >= self.minimum
-            if too_low or (self.maximum is not None and not item <= self.maximum):
-                raise ValueError(f"{self.name} must be {self.range_text()}, got {item!r}")
+            below = self.minimum is not None and not item >= self.minimum  # written so that NaN fails
+            above = self.maximum is not None and not item <= self.maximum
+            if below or above:
+                raise ValueError(f"{self.name} must be {self._range_text()}, got {item!r}")
 
-    def range_text(self) -> str:
+    def _range_text(self) -> str:
         if self.minimum is not None and self.maximum is not None:
             return f"between {self.minimum} and {self.maximum}"
         return f"at least {self.minimum}" if self.minimum is not None else f"at most {self.maximum}"
