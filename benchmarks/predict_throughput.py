@@ -37,14 +37,13 @@ def recording(minutes: float, rate: float) -> np.ndarray:
 
 
 def network(rate: float, **variant):
-    from napari_deepss.models import build_model
+    from napari_deepss.models import NetworkSpec, build_model
 
     config = TrainConfig(data_dir="unused", **NETWORK, **variant)
     params = {**config.to_dict(), **CLASSES, "samplerate_x_Hz": rate, "nb_channels": 1,
-              "use_separable": config.separable_blocks(), "data_padding": config.data_padding, "stride": config.stride}
-    model = build_model(config.model_name, nb_channels=1, nb_classes=len(CLASSES["class_names"]),
-                        **{k: v for k, v in params.items() if k not in ("model_name", "nb_channels")})
-    return model, params
+              "nb_classes": len(CLASSES["class_names"]), "use_separable": config.separable_blocks(),
+              "data_padding": config.data_padding, "stride": config.stride}
+    return build_model(NetworkSpec.from_options(params)), params
 
 
 def main() -> None:

@@ -26,48 +26,31 @@ Rules (DeepSS's, made exact at block edges):
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from .dataset.targets import NOISE
-
-
-def _option(default: float, label: str, help: str, **limits) -> float:
-    return field(default=default, metadata={"label": label, "help": help, **limits})
+from .options import Options, option
 
 
 @dataclass(frozen=True)
-class PostprocessOptions:
-    """Thresholds (0-1) and durations (seconds) of the post-processing; DeepSS defaults.
+class PostprocessOptions(Options):
+    """Thresholds (0-1) and durations (seconds) of the post-processing; DeepSS defaults."""
 
-    Each field's metadata (``label``, ``help``, ``max``, ``step``) feeds the ``dss predict``
-    flags and the Predict widget.
-    """
-
-    event_thres: float = _option(0.5, "Event threshold", "An event is a peak of its class probability reaching "
-                                 "this value (0-1).", max=1.0)
-    event_dist: float = _option(0.01, "Min. event distance (s)", "Of two event peaks closer than this (seconds), "
-                                "only the higher is kept.", max=3600.0, step=0.001)
-    segment_thres: float = _option(0.5, "Segment threshold", "A sample is song when the summed probability of "
-                                   "the segment types exceeds this value (0-1).", max=1.0)
-    segment_fillgap: float = _option(0.0, "Fill gaps shorter than (s)", "Join song segments separated by a gap "
-                                     "shorter than this (seconds; 0: no filling).", max=3600.0, step=0.001)
-    segment_minlen: float = _option(0.0, "Drop segments shorter than (s)", "Remove song segments shorter than "
-                                    "this (seconds; 0: keep all).", max=3600.0, step=0.001)
-
-    @classmethod
-    def fields(cls) -> tuple[dataclasses.Field, ...]:
-        return dataclasses.fields(cls)
+    event_thres: float = option(0.5, "Event threshold", "An event is a peak of its class probability reaching "
+                                "this value (0-1).", minimum=0.0, maximum=1.0, step=0.01)
+    event_dist: float = option(0.01, "Min. event distance (s)", "Of two event peaks closer than this (seconds), "
+                               "only the higher is kept.", minimum=0.0, step=0.001)
+    segment_thres: float = option(0.5, "Segment threshold", "A sample is song when the summed probability of "
+                                  "the segment types exceeds this value (0-1).", minimum=0.0, maximum=1.0, step=0.01)
+    segment_fillgap: float = option(0.0, "Fill gaps shorter than (s)", "Join song segments separated by a gap "
+                                    "shorter than this (seconds; 0: no filling).", minimum=0.0, step=0.001)
+    segment_minlen: float = option(0.0, "Drop segments shorter than (s)", "Remove song segments shorter than "
+                                   "this (seconds; 0: keep all).", minimum=0.0, step=0.001)
 
     def __post_init__(self):
-        for name in ("event_thres", "segment_thres"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
-        for name in ("event_dist", "segment_fillgap", "segment_minlen"):
-            if not getattr(self, name) >= 0.0:
-                raise ValueError(f"{name} must be a duration in seconds >= 0, got {getattr(self, name)}")
+        self.check_values()
 
 
 def _seconds_to_samples(seconds: float, samplerate: float) -> int:

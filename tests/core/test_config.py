@@ -1,8 +1,7 @@
-"""TrainConfig: one definition, CLI flags, argv round trip, YAML-safe dicts, validation."""
+"""TrainConfig: one definition, ``dss train`` flags, argv round trip, YAML-safe dicts, validation."""
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import shlex
 import subprocess
@@ -12,8 +11,9 @@ import numpy as np
 import pytest
 import yaml
 
-from napari_deepss.training.config import (GROUPS, TrainConfig, add_arguments, config_from_args, default_save_dir, to_argv,
-                                  yaml_safe)
+from napari_deepss.cli import build_parser
+from napari_deepss.options import to_argv, yaml_safe
+from napari_deepss.training.config import GROUPS, TrainConfig, default_save_dir
 
 SEED_COMMAND = (
     "--data-dir D.npy --save-dir D.res --nb-hist 256 --ignore-boundaries True --nb-filters 32 "
@@ -23,9 +23,8 @@ SEED_COMMAND = (
 
 
 def parse(argv: list[str]) -> TrainConfig:
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    return config_from_args(parser.parse_args(argv))
+    """The validated TrainConfig of ``dss train`` flags."""
+    return TrainConfig.from_dict(vars(build_parser().parse_args(["train", *argv]))).validate()
 
 
 def test_every_option_has_help_group_and_label():

@@ -12,12 +12,17 @@ import pytest
 import tensorflow as tf
 
 from napari_deepss.audio import load_audio
-from napari_deepss.models import MODELS, build_model, custom_objects
+from napari_deepss.models import MODELS, NetworkSpec, build_model, custom_objects
 from napari_deepss.models.stft import STFTMagnitudeDB, dft_kernels
 from napari_deepss.models.upsample import LinearUpSampling1D
 
 TINY = dict(nb_filters=4, kernel_size=3, nb_conv=2, use_separable=(False, True), dilations=(1, 2))
 NB_HIST = 128
+
+
+def network(**options) -> keras.Model:
+    """The model of ``options`` (a params-like dict) built through the spec."""
+    return build_model(NetworkSpec.from_options(options))
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +37,8 @@ def bird_chunks(bird_wav):
 @pytest.mark.parametrize("nb_channels", [1, 3])
 @pytest.mark.parametrize("nb_pre_conv", [0, 3])
 def test_output_is_a_probability_per_input_sample(bird_chunks, model_name, nb_channels, nb_pre_conv):
-    model = build_model(
-        model_name,
+    model = network(
+        model_name=model_name,
         nb_hist=NB_HIST,
         nb_channels=nb_channels,
         nb_classes=4,
@@ -51,7 +56,7 @@ def test_output_is_a_probability_per_input_sample(bird_chunks, model_name, nb_ch
 
 
 def test_separable_flags_choose_the_convolution_per_stack():
-    model = build_model("tcn", nb_hist=32, nb_channels=1, nb_classes=2, **TINY)
+    model = network(model_name="tcn", nb_hist=32, nb_channels=1, nb_classes=2, **TINY)
     assert type(model.get_layer("stack0_dilation2_conv")) is keras.layers.Conv1D
     assert type(model.get_layer("stack1_dilation2_conv")) is keras.layers.SeparableConv1D
     assert set(MODELS) == {"tcn", "tcn_stft"}
@@ -85,7 +90,7 @@ def test_stft_layer_matches_numpy_on_real_audio(bird_chunks):
 
 
 def test_gradients_reach_the_frontend_kernels_even_for_silence(bird_chunks):
-    model = build_model("tcn_stft", nb_hist=NB_HIST, nb_channels=3, nb_classes=2, nb_pre_conv=2, **TINY)
+    model = network(model_name="tcn_stft", nb_hist=NB_HIST, nb_channels=3, nb_classes=2, nb_pre_conv=2, **TINY)
     targets = np.zeros((4, NB_HIST, 2), "float32")
     targets[..., 0] = 1
     kernel = model.get_layer("trainable_stft").kernel
@@ -109,7 +114,8 @@ def test_linear_upsampling_interpolates_between_frame_centres():
 
 
 def test_saved_models_reload_in_a_fresh_process_with_plain_load_model(tmp_path, bird_chunks):
-    model = build_model("tcn", nb_hist=NB_HIST, nb_channels=3, nb_classes=3, nb_pre_conv=3, pre_nb_dft=16, **TINY)
+    model = network(model_name="tcn", nb_hist=NB_HIST, nb_channels=3, nb_classes=3, nb_pre_conv=3, pre_nb_dft=16,
+                    **TINY)
     rng = np.random.default_rng(0)
     # move every weight away from its initial value, so a reload that rebuilt
     # the layers without loading weights would be caught
@@ -123,7 +129,7 @@ def test_saved_models_reload_in_a_fresh_process_with_plain_load_model(tmp_path, 
         import sys
         from pathlib import Path
         import keras, numpy as np
-        import napari_deepss.models
+        import napari_deepss.models.build
         folder = Path(sys.argv[1])
         x = np.load(folder / "x.npy")
         for name in ("net_model.h5", "net.keras"):
@@ -153,23 +159,24 @@ def test_dft_kernels_are_cos_and_sin_bases():
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (dict(nb_hist=100, nb_pre_conv=4), "divisible by the downsample factor"),
-        (dict(nb_conv=3, use_separable=(False, False)), "one True/False per stack"),
-        (dict(use_separable=("no", "no", "no")), "one True/False per stack"),
-        (dict(nb_filters=0), "nb_filters must be a positive integer"),
-        (dict(nb_hist=2.5), "nb_hist must be a positive integer"),
+        (dict(nb_hist=100, nb_pre_conv=4), "multiple of the downsample factor"),
+        (dict(nb_conv=3, use_separable=(False, False)), "one True/False per TCN block"),
+        (dict(use_separable=("maybe", "maybe", "maybe")), "use_separable: cannot use"),
+        (dict(nb_filters=0), "nb_filters must be at least 1"),
+        (dict(nb_hist=2.5), "nb_hist: cannot use 2.5"),
         (dict(dilations=()), "at least one dilation"),
-        (dict(dilations=(1, -2)), "every dilation must be a positive integer"),
-        (dict(nb_pre_conv=-1), "nb_pre_conv must be an integer >= 0"),
+        (dict(dilations=(1, -2)), "dilations must be at least 1"),
+        (dict(nb_pre_conv=-1), "nb_pre_conv must be at least 0"),
         (dict(nb_pre_conv=4, pre_nb_dft=8), "pre_nb_dft"),
+        (dict(nb_classes=0), "nb_classes must be at least 1"),
     ],
 )
 def test_bad_arguments_are_named(options, message):
     arguments = dict(nb_hist=64, nb_channels=1, nb_classes=2) | options
     with pytest.raises(ValueError, match=message):
-        build_model("tcn", **arguments)
+        network(**arguments)
 
 
 def test_unknown_model_name_lists_the_choices():
-    with pytest.raises(ValueError, match="unknown model_name 'wavenet'; choose one of tcn, tcn_stft"):
-        build_model("wavenet", nb_hist=64, nb_channels=1, nb_classes=2)
+    with pytest.raises(ValueError, match="model_name must be one of tcn, tcn_stft, got 'wavenet'"):
+        network(model_name="wavenet", nb_hist=64, nb_channels=1, nb_classes=2)

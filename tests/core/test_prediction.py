@@ -142,14 +142,13 @@ def test_chunked_prediction_equals_one_pass_over_the_signal(tiny_network):
     """No seams: the trained network run chunk by chunk gives what one long pass gives."""
     import soundfile
 
-    from napari_deepss.models import build_model
+    from napari_deepss.models import NetworkSpec, build_model
     from napari_deepss.training import load_model
 
     prefix, wav = tiny_network
     model, params = load_model(prefix)
     samples, rate = soundfile.read(wav, dtype="float32", frames=2000, always_2d=True)
-    options = {k: v for k, v in params.items() if k != "model_name"}
-    one_pass = build_model(params["model_name"], **{**options, "nb_hist": len(samples)})
+    one_pass = build_model(NetworkSpec.from_options(params, nb_hist=len(samples)))
     one_pass.set_weights(model.get_weights())
     reference = one_pass.predict_on_batch(samples[np.newaxis])[0]
     chunked = predict(samples, prefix, samplerate=rate, batch_size=3, keep_probabilities=True).probabilities

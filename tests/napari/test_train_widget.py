@@ -16,7 +16,7 @@ from superqt import QCollapsible
 from napari.utils.notifications import NotificationSeverity, notification_manager
 
 from napari_deepss.cli import build_parser
-from napari_deepss.training.config import TrainConfig, config_from_args
+from napari_deepss.training.config import TrainConfig
 from napari_deepss.dataset import make_dataset
 from napari_deepss._napari.widgets.loss_plot import TRAIN_COLOR, LossPlot
 from napari_deepss._napari.widgets.train import TrainWidget
@@ -216,7 +216,7 @@ def test_exported_script_reproduces_the_form(widget, fly_dataset, tmp_path):
     assert script.stat().st_mode & 0o100
     (line,) = [line for line in text.splitlines() if line.startswith("dss train ")]
     args = build_parser().parse_args(shlex.split(line)[1:])
-    assert config_from_args(args) == widget.config()
+    assert TrainConfig.from_dict(vars(args)).validate() == widget.config()
 
 
 def test_settings_round_trip_through_yaml(widget, fly_dataset, tmp_path, make_napari_viewer):

@@ -10,8 +10,9 @@ from pathlib import Path
 from ..annotations import ANNOTATIONS_SUFFIX
 from ..errors import FileFormatError
 from ..evaluate import DEFAULT_TOLERANCE
+from ..options import add_arguments
+from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
-from .predict import add_postprocess_arguments, postprocess_options
 
 DESCRIPTION = f"""\
 Score predictions against true annotations, in one of two ways:
@@ -45,7 +46,7 @@ def register(subparsers) -> None:
                         "evaluation.yaml beside the predicted annotations)")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
                         help=f"chunks predicted at once (default: {DEFAULT_BATCH_SIZE})")
-    add_postprocess_arguments(parser)
+    add_arguments(parser, PostprocessOptions, title="post-processing")
     parser.set_defaults(func=run)
 
 
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(done - bar.n)
 
             evaluation = evaluate_dataset(args.model_prefix, args.dataset, tolerance=args.tolerance,
-                                          options=postprocess_options(args), batch_size=args.batch_size,
+                                          options=PostprocessOptions.from_dict(vars(args)), batch_size=args.batch_size,
                                           progress=progress)
         default_output = Path(str(args.model_prefix).removesuffix("_model.h5") + "_evaluation.yaml")
     report = evaluation.to_dict()

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..annotations import ANNOTATIONS_SUFFIX, recording_stem, write_annotations
 from ..audio import audio_info, recordings_in
 from ..errors import FileFormatError
+from ..options import add_arguments
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
 
@@ -49,20 +50,8 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
                         help="chunks predicted at once; more is faster and needs more memory "
                         f"(default: {DEFAULT_BATCH_SIZE})")
-    add_postprocess_arguments(parser)
+    add_arguments(parser, PostprocessOptions, title="post-processing")
     parser.set_defaults(func=run)
-
-
-def add_postprocess_arguments(parser: argparse.ArgumentParser) -> None:
-    """One flag per :class:`PostprocessOptions` field."""
-    group = parser.add_argument_group("post-processing")
-    for option in PostprocessOptions.fields():
-        group.add_argument("--" + option.name.replace("_", "-"), type=float, default=option.default, metavar="FLOAT",
-                           help=f"{option.metadata['help']} (default: {option.default})")
-
-
-def postprocess_options(args: argparse.Namespace) -> PostprocessOptions:
-    return PostprocessOptions(**{option.name: getattr(args, option.name) for option in PostprocessOptions.fields()})
 
 
 def _recordings(path: Path) -> list[Path]:
@@ -88,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
-    options = postprocess_options(args)
+    options = PostprocessOptions.from_dict(vars(args))
     recordings = _recordings(Path(args.path))
     outputs = output_paths(recordings, args.suffix, args.out_dir)
     existing = [str(p) for p in outputs if p.exists()]

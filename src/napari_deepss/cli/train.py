@@ -11,7 +11,8 @@ import signal
 import sys
 import threading
 
-from ..training.config import add_arguments, config_from_args
+from ..options import add_arguments
+from ..training.config import TrainConfig
 
 
 def register(subparsers) -> None:
@@ -23,12 +24,12 @@ def register(subparsers) -> None:
         "<prefix>_<YYYYMMDD_hhmmss>_model.h5, _params.yaml and (with a test split) _results.h5 to the save folder. "
         "Booleans accept --flag, --no-flag and --flag True/False.",
     )
-    add_arguments(parser)
+    add_arguments(parser, TrainConfig, required=("data_dir",))
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
-    config = config_from_args(args)
+    config = TrainConfig.from_dict(vars(args)).validate()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress
     from ..training import train
 

@@ -1,25 +1,23 @@
 """Keras 3 networks for song segmentation, selected by ``model_name``.
 
-Importing this package imports Keras (and so TensorFlow); nothing else in
-``napari_deepss`` imports it at module level.
+Keras (and so TensorFlow) is imported only by :mod:`.build` and the layer
+modules it imports, never by the package itself.
 
 Contract used by the trainer and by prediction:
 
-- ``MODELS``: model_name -> builder. ``tcn`` and ``tcn_stft`` (DeepSS's name)
-  are the same network, as in DeepSS: the STFT frontend is on exactly when
-  ``nb_pre_conv > 0``, whichever of the two names is used.
-- ``build_model(model_name, *, nb_hist, nb_channels, nb_classes, nb_filters=16,
-  kernel_size=16, nb_conv=3, use_separable=(False, False, False),
-  dilations=(1, 2, 4, 8, 16), nb_pre_conv=0, pre_nb_dft=64, pre_nb_filters=16,
-  pre_kernel_size=3, **ignored)`` returns an uncompiled ``keras.Model`` mapping
+- :class:`~.spec.NetworkSpec` (``napari_deepss.models.spec``, no Keras): the
+  network's options and the data's channel and class counts, every check
+  passed. ``NetworkSpec.from_options(config_or_params, nb_channels=...,
+  nb_classes=...)`` picks them by name from a TrainConfig or a params dict.
+- ``build_model(spec)`` returns an uncompiled ``keras.Model`` mapping
   [batch, nb_hist, nb_channels] audio to [batch, nb_hist, nb_classes] softmax
-  probabilities (every sample's classes sum to 1). Bad arguments raise
-  ``ValueError`` naming the option. Other keyword arguments are ignored, so a
-  whole params dict may be passed.
-- Custom layers are registered with Keras on import, so after
-  ``import napari_deepss.models`` a plain ``keras.models.load_model(path)``
-  reloads a saved ``.h5`` or ``.keras`` model; ``custom_objects()`` gives the
-  same classes for an explicit ``custom_objects=`` argument.
+  probabilities (every sample's classes sum to 1). ``MODELS``: model_name ->
+  builder.
+- ``build_model``, ``custom_objects`` and ``MODELS`` live in
+  :mod:`.build` and are imported from there on first use, so importing this
+  package (and the spec) does not import Keras. Importing :mod:`.build`
+  registers the custom layers with Keras; model loaders pass
+  ``custom_objects()`` to ``keras.models.load_model``.
 
 Network: optional STFT frontend (DFT-initialised trainable kernels, stride
 2**nb_pre_conv, dB magnitude per channel, then a ``pre_nb_filters`` x
@@ -37,27 +35,18 @@ output independent of the rest of the chunk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from .spec import NetworkSpec
 
-import keras
-
-from .stft import STFTMagnitudeDB
-from .tcn import build_tcn
-from .upsample import LinearUpSampling1D
-
-MODELS: dict[str, Callable[..., keras.Model]] = {"tcn": build_tcn, "tcn_stft": build_tcn}
+_BUILD_NAMES = ("MODELS", "build_model", "custom_objects")
 
 
-def build_model(model_name: str, **options) -> keras.Model:
-    """Build the uncompiled network registered as ``model_name`` (see the package docstring)."""
-    if model_name not in MODELS:
-        raise ValueError(f"unknown model_name {model_name!r}; choose one of {', '.join(sorted(MODELS))}")
-    return MODELS[model_name](**options)
+def __getattr__(name: str):
+    """The Keras-side names, imported on first use (PEP 562)."""
+    if name in _BUILD_NAMES:
+        from . import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def custom_objects() -> dict[str, type]:
-    """The custom layer classes a saved model may contain, by class name."""
-    return {cls.__name__: cls for cls in (STFTMagnitudeDB, LinearUpSampling1D)}
-
-
-__all__ = ["MODELS", "build_model", "custom_objects"]
+__all__ = ["NetworkSpec", *_BUILD_NAMES]

@@ -37,8 +37,9 @@ from ..chunk_layout import ChunkLayout
 from ..dataset.store import Split, open_dataset, split_pieces
 from ..errors import FileFormatError
 from ..metrics import accuracy, classification_report, confusion_matrix
+from ..options import yaml_safe
 from .chunks import ChunkReader, steps_per_epoch, sub_range, tf_dataset
-from .config import TrainConfig, yaml_safe
+from .config import TrainConfig
 
 EARLY_STOPPING_PATIENCE = 20
 MODEL_SUFFIX = "_model.h5"
@@ -142,7 +143,7 @@ def load_model(prefix: str | os.PathLike):
     """
     import keras
 
-    from .. import models  # noqa: F401  registers the custom layers
+    from ..models import custom_objects
 
     stem = str(prefix)
     for suffix in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX):
@@ -156,7 +157,7 @@ def load_model(prefix: str | os.PathLike):
     except yaml.YAMLError as err:
         raise FileFormatError(params_path, f"not a readable params file ({err})") from err
     try:
-        model = keras.models.load_model(model_path, compile=False)
+        model = keras.models.load_model(model_path, custom_objects=custom_objects(), compile=False)
     except (OSError, ValueError) as err:
         raise FileFormatError(model_path, f"cannot load the model ({err})") from err
     return model, params
@@ -213,7 +214,7 @@ def _fit(config, params, parts, model_path, progress, stop):
     import keras
     import tensorflow as tf
 
-    from ..models import build_model
+    from ..models import NetworkSpec, build_model
     from .callbacks import TrainingMonitor
 
     if config.seed is not None:
@@ -221,13 +222,7 @@ def _fit(config, params, parts, model_path, progress, stop):
     strategy = _mirrored_strategy(tf) if config.multi_gpu else tf.distribute.get_strategy()
     params["nb_replicas"] = strategy.num_replicas_in_sync
     with strategy.scope():
-        model = build_model(
-            config.model_name, nb_hist=config.nb_hist, nb_channels=params["nb_channels"],
-            nb_classes=params["nb_classes"], nb_filters=config.nb_filters, kernel_size=config.kernel_size,
-            nb_conv=config.nb_conv, use_separable=config.separable_blocks(), dilations=config.dilations,
-            nb_pre_conv=config.nb_pre_conv, pre_nb_dft=config.pre_nb_dft, pre_nb_filters=config.pre_nb_filters,
-            pre_kernel_size=config.pre_kernel_size,
-        )
+        model = build_model(NetworkSpec.from_options(params))
         model.compile(
             optimizer=keras.optimizers.Adam(config.learning_rate, amsgrad=True, clipnorm=1.0),
             loss=keras.losses.CategoricalCrossentropy(reduction="mean_with_sample_weight"),

@@ -9,32 +9,16 @@ sets the core's stop flag, which removes the unfinished folder at once.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from pathlib import Path
 
-from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, Label, PushButton, SpinBox, Widget
+from magicgui.widgets import CheckBox, Container, FileEdit, Label, PushButton
 from napari.qt.threading import create_worker
 from napari.utils.notifications import show_error, show_info
 
 from ...dataset import DatasetCancelled, DatasetOptions, default_store_folder, iter_make_dataset
 from ._job import JobMixin
-
-MAX_SEED = 2**31 - 1
-
-
-def option_widget(option: dataclasses.Field) -> Widget:
-    """The magicgui widget of one :class:`DatasetOptions` field (named like the field)."""
-    meta = option.metadata
-    common = {"name": option.name, "label": meta["label"], "tooltip": meta["help"], "value": option.default}
-    kind = type(option.default)
-    if kind is bool:
-        return CheckBox(**common)
-    if "choices" in meta:
-        return ComboBox(choices=meta["choices"], **common)
-    if kind is float:
-        return FloatSpinBox(min=meta.get("min", 0.0), max=meta.get("max", 1e6), step=meta.get("step", 0.01), **common)
-    return SpinBox(min=meta.get("min", 0), max=meta.get("max", MAX_SEED), **common)
+from .option_form import OptionForm
 
 
 class MakeDatasetWidget(JobMixin, Container):
@@ -56,7 +40,8 @@ class MakeDatasetWidget(JobMixin, Container):
         self.run_button = PushButton(name="run_button", label="", text="Make dataset")
         self.cancel_button = PushButton(name="cancel_button", label="", text="Cancel", enabled=False)
         self.status = Label(name="status", label="", value="")
-        self.extend([data_folder, store_folder, overwrite, *map(option_widget, DatasetOptions.fields()), open_when_done,
+        self.option_form = OptionForm(DatasetOptions)
+        self.extend([data_folder, store_folder, overwrite, *self.option_form.fields.values(), open_when_done,
                      self.run_button, self.cancel_button, self.status])
         self._suggested_store: Path | None = None
         self._cancel = threading.Event()
@@ -66,7 +51,7 @@ class MakeDatasetWidget(JobMixin, Container):
 
     def options(self) -> dict:
         """The keyword arguments of make_dataset that the form holds."""
-        return {option.name: self[option.name].value for option in DatasetOptions.fields()}
+        return self.option_form.read().to_dict()
 
     def _suggest_store_folder(self, data_folder: Path) -> None:
         """Follow the data folder with ``<data folder>.npy`` until the user types a store folder of their own."""

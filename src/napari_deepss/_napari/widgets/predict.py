@@ -28,7 +28,7 @@ from ...prediction import PredictionCancelled
 from ..annotation_layer import annotations_layers_data
 from ..recording_layers import KIND, PREDICTED_SET, PROBABILITIES, belonging_to, recording_of, spectrograms
 from ._job import JobMixin
-from .make_dataset import option_widget
+from .option_form import OptionForm
 from .predict_process import PredictionProcess
 
 #: height of the probability band under the spectrogram, as a fraction of the spectrogram's frequency range
@@ -80,7 +80,8 @@ class PredictWidget(JobMixin, Container):
         self.run_button = PushButton(name="run_button", label="", text="Predict")
         self.stop_button = PushButton(name="stop_button", label="", text="Stop", enabled=False)
         self.status = Label(name="status", label="", value="")
-        self.extend([model, recording, *map(option_widget, PostprocessOptions.fields()), show_probabilities,
+        self.option_form = OptionForm(PostprocessOptions)
+        self.extend([model, recording, *self.option_form.fields.values(), show_probabilities,
                      self.run_button, self.stop_button, self.status])
         self._process: PredictionProcess | None = None
         self._source = None
@@ -96,7 +97,7 @@ class PredictWidget(JobMixin, Container):
         return [(layer.name, layer) for layer in spectrograms(self.viewer.layers)]
 
     def options(self) -> PostprocessOptions:
-        return PostprocessOptions(**{option.name: self[option.name].value for option in PostprocessOptions.fields()})
+        return self.option_form.read()
 
     def start(self) -> None:
         """Predict the chosen recording in a child process watched by a worker thread."""

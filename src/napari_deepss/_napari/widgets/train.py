@@ -27,7 +27,8 @@ from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrol
 from superqt.utils import GeneratorWorker
 
 from ...atomic import atomic_path
-from ...training.config import TrainConfig, to_argv
+from ...options import to_argv
+from ...training.config import TrainConfig
 from ...errors import FileFormatError
 from ...training import TrainProgress, TrainResult
 from .loss_plot import LossPlot

@@ -1,43 +1,32 @@
-"""The Train widget's form, generated from the metadata of ``TrainConfig``.
+"""The Train widget's form, generated from ``TrainConfig`` by the option form.
 
 Every option of the configuration becomes one magicgui widget with the
 option's name, its GUI label and its help text as tooltip, placed in the group
 the option declares (Data set, Network, Training, Advanced). Only options whose
-meaning needs a special control are singled out by name: the two folders, the
-song type (choices come from the chosen dataset), the network (which switches
-the downsampling frontend on/off), the downsample factor and the per-block
-separable switches.
+meaning needs a special control get their own widget here: the two folders,
+the song type (choices come from the chosen dataset), the downsample factor
+and the per-block separable switches.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from magicgui.widgets import (
-    CheckBox,
-    ComboBox,
-    Container,
-    FileEdit,
-    Label,
-    LineEdit,
-    SpinBox,
-    Widget,
-)
-from qtpy.QtWidgets import QGroupBox, QVBoxLayout, QWidget
-from superqt import QCollapsible
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label
+from qtpy.QtWidgets import QVBoxLayout, QWidget
 
-from ...training.config import TrainConfig, default_save_dir, field_types
 from ...dataset.store import read_attrs
 from ...errors import FileFormatError
+from ...models.spec import separable_flags
+from ...options import ADVANCED
+from ...training.config import TrainConfig, default_save_dir
+from .option_form import OptionForm, group_boxes
 
-GROUP_TITLES = {"data": "Data set", "network": "Network", "training": "Training", "advanced": "Advanced"}
-FOLDER_FIELDS = ("data_dir", "save_dir")
+GROUP_TITLES = {"data": "Data set", "network": "Network", "training": "Training", ADVANCED: "Advanced"}
 FRONTEND_FIELDS = ("pre_nb_dft", "pre_nb_filters", "pre_kernel_size")
 MAX_NB_PRE_CONV = 8  # downsample factors 2x .. 256x
 RECOMMENDED_NB_PRE_CONV = 4  # 16x, the DeepSS GUI's recommended start for the frontend
 ALL_SONG_TYPES = ("all song types", "")
-_INT_MAX = 2**31 - 1
 
 
 def song_types(attrs: dict) -> list[str]:
@@ -46,13 +35,23 @@ def song_types(attrs: dict) -> list[str]:
     return sorted(key[len(prefix):] for key in attrs if key.startswith(prefix))
 
 
-def _as_text(value: Any) -> str:
-    """A value as typed in a text field: lists space-separated, None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(map(str, value))
-    return str(value)
+def _song_type(**common: Any) -> ComboBox:
+    """The song type; its choices come from the chosen dataset."""
+    return ComboBox(choices=[ALL_SONG_TYPES], **common)
+
+
+class FolderEdit(FileEdit):
+    """A folder chooser whose value is the folder as text, '' for none (as in TrainConfig)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(mode="d", nullable=True, **kwargs)
+
+    def get_value(self) -> str:
+        folder = super().get_value()
+        return "" if folder is None else str(folder)
+
+    def set_value(self, value) -> None:
+        super().set_value(value or None)
 
 
 class _Row(Container):
@@ -71,14 +70,14 @@ class DownsamplingFrontend(_Row):
     (the DeepSS GUI converted with sqrt, a defect).
     """
 
-    def __init__(self, nb_pre_conv: int, **kwargs: Any):
-        super().__init__(**kwargs)
+    def __init__(self, **kwargs: Any):
+        super().__init__(**{**kwargs, "label": "Downsampling frontend, factor"})
         self._on = CheckBox(text="on", value=False, tooltip=kwargs.get("tooltip"))
         choices = [(f"{2**n}x", n) for n in range(1, MAX_NB_PRE_CONV + 1)]
         self._factor = ComboBox(choices=choices, value=RECOMMENDED_NB_PRE_CONV, tooltip="downsample factor")
         self.extend([self._on, self._factor])
         self._on.changed.connect(self._show_state)
-        self.value = nb_pre_conv
+        self._show_state()
 
     def _show_state(self) -> None:
         self._factor.enabled = self._on.value
@@ -98,10 +97,6 @@ class DownsamplingFrontend(_Row):
 class SeparableBlocks(_Row):
     """One switch per TCN block; the value is ``use_separable`` with one bool per block."""
 
-    def __init__(self, n_blocks: int, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.set_blocks(n_blocks)
-
     def set_blocks(self, n_blocks: int) -> None:
         """Add or remove switches so there is one per block; existing switches keep their state."""
         n_blocks = max(int(n_blocks), 0)
@@ -116,12 +111,7 @@ class SeparableBlocks(_Row):
 
     @value.setter
     def value(self, flags: list[bool]) -> None:
-        flags = list(flags)
-        if len(flags) == 1:  # one flag applies to every block, as in TrainConfig
-            flags = flags * len(self)
-        if len(flags) != len(self):
-            raise ValueError(f"use_separable needs one value per TCN block ({len(self)}), got {flags}")
-        for box, flag in zip(self, flags):
+        for box, flag in zip(self, separable_flags(flags, len(self))):
             box.value = bool(flag)
 
 
@@ -134,110 +124,45 @@ class TrainForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._kinds = field_types()
-        defaults = TrainConfig()
-        self.fields: dict[str, Widget] = {}
-        groups: dict[str, list[Widget]] = {group: [] for group in GROUP_TITLES}
-        for f in dataclasses.fields(TrainConfig):
-            widget = self._make_widget(f, getattr(defaults, f.name))
-            self.fields[f.name] = widget
-            groups[f.metadata["group"]].append(widget)
+        self._form = OptionForm(TrainConfig, widgets={
+            "data_dir": FolderEdit, "save_dir": FolderEdit, "y_suffix": _song_type,
+            "nb_pre_conv": DownsamplingFrontend, "use_separable": SeparableBlocks,
+        })
+        self.fields = self._form.fields
         self.dataset_status = Label(value="")
         self.dataset_status.native.setWordWrap(True)
+        groups = self._form.groups()
         groups["data"].insert(1, self.dataset_status)
-
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for group, widgets in groups.items():
-            container = Container(widgets=widgets, labels=True)
-            if group == "advanced":
-                box = QCollapsible(GROUP_TITLES[group])
-                box.addWidget(container.native)
-            else:
-                box = QGroupBox(GROUP_TITLES[group])
-                QVBoxLayout(box).addWidget(container.native)
-            layout.addWidget(box)
+        layout.addWidget(group_boxes(groups, GROUP_TITLES))
 
         self._default_save_dir = ""
         self.fields["data_dir"].changed.connect(self._dataset_chosen)
         self.fields["nb_conv"].changed.connect(self.fields["use_separable"].set_blocks)
+        self.fields["use_separable"].set_blocks(self.fields["nb_conv"].value)
         self.fields["nb_pre_conv"].changed.connect(self._frontend_switched)
         self._frontend_switched()
 
-    # --- building -----------------------------------------------------------------------------------------
-
-    def _make_widget(self, f: dataclasses.Field, default: Any) -> Widget:
-        meta, kind = f.metadata, self._kinds[f.name]
-        common = {"name": f.name, "label": meta["label"], "tooltip": meta["help"]}
-        if f.name in FOLDER_FIELDS:
-            return FileEdit(mode="d", nullable=True, value=default or None, **common)
-        if f.name == "y_suffix":
-            return ComboBox(choices=[ALL_SONG_TYPES], value=default, **common)
-        if f.name == "nb_pre_conv":
-            common["label"] = "Downsampling frontend, factor"
-            return DownsamplingFrontend(default, **common)
-        if f.name == "use_separable":
-            return SeparableBlocks(TrainConfig().nb_conv, **common)
-        if "choices" in meta:
-            return ComboBox(choices=list(meta["choices"]), value=default, **common)
-        if kind == "bool":
-            return CheckBox(value=default, **common)
-        if kind == "int":
-            return SpinBox(value=default, min=0, max=_INT_MAX, **common)
-        # floats, optional ints and number lists are typed as text: a spin box would round 0.00012 to
-        # its decimals, and a list editor with one box per number is wider than a dock
-        return LineEdit(value=_as_text(default), **common)
-
-    # --- reading and writing --------------------------------------------------------------------------------
-
-    def values(self) -> dict[str, Any]:
-        """Raw values of the form by option name (text fields still as text)."""
-        values = {}
-        for name, widget in self.fields.items():
-            value = widget.value
-            if isinstance(widget, FileEdit):
-                value = "" if value is None else str(value)
-            elif isinstance(widget, LineEdit) and self._kinds[name].startswith("list["):
-                value = value.replace(",", " ").split()
-            elif isinstance(widget, LineEdit) and self._kinds[name] != "str":
-                value = value.strip() or None
-            values[name] = value
-        return values
-
     def config(self) -> TrainConfig:
-        """The configuration the form shows; ValueError naming the option for unreadable text."""
-        values = self.values()
-        if values["seed"] is None:
-            values.pop("seed")
-        for name, value in values.items():
-            if value is None:
-                raise ValueError(f"{name}: give a value ({self.fields[name].label})")
-        return TrainConfig.from_dict(values)
+        """The configuration the form shows (not validated); ValueError naming the option for unreadable text."""
+        return self._form.read()
 
     def set_config(self, config: TrainConfig) -> None:
-        """Show ``config``; options are set in field order, so the song type choices exist when it is set."""
-        for name, value in config.to_dict().items():
-            widget = self.fields[name]
-            if isinstance(widget, FileEdit):
-                value = value or None
-            elif isinstance(widget, LineEdit):
-                value = _as_text(value)
-            try:
-                widget.value = value
-            except ValueError as err:
-                raise ValueError(f"{name}: cannot show {value!r} ({err})") from None
+        """Show ``config``; the song type is set after the data folder, so its choices exist then."""
+        self._form.show(config)
 
     # --- reactions -------------------------------------------------------------------------------------------
 
     def check_dataset(self) -> dict:
         """The attrs of the chosen dataset; FileFormatError saying why the folder is not one."""
-        data_dir = self.values()["data_dir"]
+        data_dir = self.fields["data_dir"].value
         if not data_dir:
             raise ValueError("data_dir: choose the dataset folder (a '<name>.npy' folder made by 'Make dataset')")
         return read_attrs(data_dir)
 
     def _dataset_chosen(self) -> None:
-        data_dir = self.values()["data_dir"]
+        data_dir = self.fields["data_dir"].value
         types: list[str] = []
         try:
             attrs = self.check_dataset()
@@ -256,11 +181,10 @@ class TrainForm(QWidget):
     def _suggest_save_dir(self, data_dir: str) -> None:
         """Fill the save folder with ``<name>.res`` unless the user chose another folder."""
         save_dir = self.fields["save_dir"]
-        current = "" if save_dir.value is None else str(save_dir.value)
-        if current and current != self._default_save_dir:
+        if save_dir.value and save_dir.value != self._default_save_dir:
             return
         self._default_save_dir = str(default_save_dir(data_dir)) if data_dir else ""
-        save_dir.value = self._default_save_dir or None
+        save_dir.value = self._default_save_dir
 
     def _frontend_switched(self) -> None:
         frontend = self.fields["nb_pre_conv"].value > 0

@@ -33,7 +33,8 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
-from ...training.config import TrainConfig, yaml_safe
+from ...options import yaml_safe
+from ...training.config import TrainConfig
 from ...errors import FileFormatError
 from ...training import TrainProgress, TrainResult, train
 from ._child import ChildOutput, emit

@@ -1,0 +1,32 @@
+"""The Keras networks by ``model_name``; importing this module imports Keras and registers the custom layers.
+
+After ``import napari_deepss.models.build`` a plain
+``keras.models.load_model(path)`` reloads a saved ``.h5`` or ``.keras``
+model; :func:`custom_objects` gives the same classes for an explicit
+``custom_objects=`` argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+
+from .spec import MODEL_NAMES, NetworkSpec
+from .stft import STFTMagnitudeDB
+from .tcn import build_tcn
+from .upsample import LinearUpSampling1D
+
+#: ``tcn`` and ``tcn_stft`` (DeepSS's name) are the same network, as in DeepSS: the STFT frontend is on
+#: exactly when ``nb_pre_conv > 0``, whichever of the two names is used
+MODELS: dict[str, Callable[[NetworkSpec], keras.Model]] = {name: build_tcn for name in MODEL_NAMES}
+
+
+def build_model(spec: NetworkSpec) -> keras.Model:
+    """The uncompiled network ``spec`` describes (see the ``napari_deepss.models`` docstring)."""
+    return MODELS[spec.model_name](spec)
+
+
+def custom_objects() -> dict[str, type]:
+    """The custom layer classes a saved model may contain, by class name."""
+    return {cls.__name__: cls for cls in (STFTMagnitudeDB, LinearUpSampling1D)}
