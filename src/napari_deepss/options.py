@@ -180,13 +180,16 @@ class Options:
 
 
 def add_arguments(parser: argparse.ArgumentParser, cls: type[Options], *, required: Collection[str] = (),
-                  title: str | None = None) -> None:
+                  title: str | None = None, bool_values: bool = True) -> None:
     """One flag per option of ``cls`` (``--nb-hist`` sets ``nb_hist``), in an argument group if ``title``.
 
-    Booleans accept ``--flag``, ``--flag True/False`` and ``--no-flag``; lists
-    take one or more values. Flags left out leave no value in the namespace
-    (``argparse.SUPPRESS``), so ``cls.from_dict(vars(args))`` keeps the
-    class default. ``required`` names options that must be given.
+    Booleans accept ``--flag`` and ``--no-flag``, and with ``bool_values``
+    also ``--flag True/False`` (as DeepSS's documented commands write them);
+    a command with a positional argument turns that off, or ``--flag FOLDER``
+    would take the folder for the flag's value. Lists take one or more values.
+    Flags left out leave no value in the namespace (``argparse.SUPPRESS``), so
+    ``cls.from_dict(vars(args))`` keeps the class default. ``required`` names
+    options that must be given.
     """
     target = parser.add_argument_group(title) if title else parser
     for f in cls.fields():
@@ -194,7 +197,10 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type[Options], *, requir
         help_text = f.help if shown in ("", None) else f"{f.help} (default: {shown})"
         common = {"dest": f.name, "default": argparse.SUPPRESS, "help": help_text.replace("%", "%%")}
         if f.kind is bool and not f.is_list:
-            target.add_argument(f.flag, nargs="?", const=True, type=parse_bool, metavar="True|False", **common)
+            if bool_values:
+                target.add_argument(f.flag, nargs="?", const=True, type=parse_bool, metavar="True|False", **common)
+            else:
+                target.add_argument(f.flag, action="store_const", const=True, **common)
             target.add_argument(f.negative_flag, action="store_const", const=False, dest=f.name,
                                 default=argparse.SUPPRESS, help=f"Same as {f.flag} False.")
             continue

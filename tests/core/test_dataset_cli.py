@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from napari_deepss.cli import main
+from napari_deepss.cli import build_parser, main
 from napari_deepss.dataset import DatasetOptions, open_split, read_attrs
 
 
@@ -32,6 +32,11 @@ def test_flags_reach_the_dataset(fly_folder, tmp_path, capsys):
     assert len(open_split(store, "train")["x"]) == len(open_split(store, "val")["x"]) == 75000
     assert "y_pulse" in open_split(store, "val")
     assert str(store) in capsys.readouterr().out
+
+
+def test_a_switch_before_the_data_folder_leaves_it_positional(fly_folder, tmp_path):
+    args = build_parser().parse_args(["make-dataset", "--make-individual-targets", str(fly_folder), "--seed", "4"])
+    assert args.data_folder == str(fly_folder) and args.make_individual_targets is True and args.seed == 4
 
 
 def test_defaults_match_the_core_options(fly_folder):

@@ -18,13 +18,12 @@ def register(subparsers) -> None:
         "make-dataset",
         help="make a training dataset (<name>.npy) from recordings with <stem>_annotations.csv",
         description="Make a DeepSS training dataset from a folder of recordings (wav, flac, npz, h5) "
-        "with <stem>_annotations.csv beside each. Recordings without annotations are skipped. "
-        "Booleans accept --flag, --no-flag and --flag True/False.",
+        "with <stem>_annotations.csv beside each. Recordings without annotations are skipped.",
     )
     parser.add_argument("data_folder", help="folder with the recordings and their annotation files")
     parser.add_argument("--store-folder", help="dataset folder to write, ending in .npy (default: DATA_FOLDER.npy)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing store folder")
-    add_arguments(parser, DatasetOptions)
+    add_arguments(parser, DatasetOptions, bool_values=False)  # DATA_FOLDER is positional
     parser.set_defaults(func=run)
 
 
