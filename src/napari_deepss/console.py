@@ -39,10 +39,10 @@ class ConsoleProgress:
         description = ": ".join(text for text in (self.desc, p.describe()) if text)
         if self.bar is None:
             self.bar = tqdm(total=p.total or None, desc=description, **self.bar_options)
-        elif p.phase != last.phase or p.done < last.done or p.total != last.total:
-            self.bar.reset(total=p.total or None)
         self.bar.set_description(description, refresh=False)
         self.bar.set_postfix(self._shown(p), refresh=False)
+        if last is not None and (p.phase != last.phase or p.done < last.done or p.total != last.total):
+            self.bar.reset(total=p.total or None)
         self.bar.update(p.done - self.bar.n)
         self.last = p
 
