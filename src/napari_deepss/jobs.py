@@ -16,7 +16,13 @@
 
 The same contract holds for a job run in a child process
 (:func:`napari_deepss.child_jobs.run_in_child`), so the dock widgets, the CLI
-and the Python API run every job the same way.
+and the Python API run every job the same way. A new job is a core function
+with this signature; the ``dss`` command draws its reports with
+:class:`napari_deepss.console.ConsoleProgress`; a dock widget starts it with
+``JobController.start(functools.partial(job, ...))``
+(``napari_deepss._napari.widgets._job``); if it needs TensorFlow there, it
+also gets a module in :mod:`napari_deepss.child_jobs` and a line in its
+registry.
 """
 
 from __future__ import annotations

@@ -190,8 +190,8 @@ class TrainWidget(QWidget):
             show_error(f"Cannot start training: {err}")
             return
         self.loss_plot.clear()
-        self.jobs.start(functools.partial(train_in_child, config), status="Starting (loading TensorFlow and the "
-                        "dataset)…", description=f"DeepSS training on {Path(config.data_dir).name}")
+        self.jobs.start(functools.partial(train_in_child, config), description=f"DeepSS training on "
+                        f"{Path(config.data_dir).name}", status="Starting (loading TensorFlow and the dataset)…")
 
     def stop(self) -> None:
         """End training after the current step; the trainer keeps the best model and writes its files."""
