@@ -9,9 +9,10 @@ import pytest
 from predict_helpers import amplitude_network
 
 from napari_deepss.child_jobs import ChildJobFailed, run_in_child, runner
+from napari_deepss.child_jobs import __main__ as child_main
 from napari_deepss.child_jobs.predict import predict_in_child
-from napari_deepss.child_jobs.protocol import describe_exit
-from napari_deepss.jobs import Stopped
+from napari_deepss.child_jobs.protocol import ChildOutput, describe_exit
+from napari_deepss.jobs import Progress, Stopped
 from napari_deepss.postprocess import PostprocessOptions
 from napari_deepss.prediction import predict
 from napari_deepss.training import save_model, write_params
@@ -102,3 +103,17 @@ def test_a_child_that_dies_without_an_answer_is_reported_with_its_exit_and_last_
 def test_unknown_jobs_are_refused_before_a_process_starts():
     with pytest.raises(ValueError, match="no child job named 'nap'.*train, predict"):
         run_in_child("nap", {})
+
+
+def test_the_child_thins_out_reports_but_sends_every_stretchs_first_and_last(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(child_main, "PROGRESS_INTERVAL_S", 3600.0)  # a slow machine must not let more through
+    send = child_main._ThrottledProgress(tmp_path)
+    for phase, steps in (("train", 100), ("val", 5), ("", 0)):
+        for step in range(1, steps + 1):
+            send(Progress(step, steps, "epoch 1/1", phase, {"loss": np.float32(0.5)}))
+    send(Progress(7, 0, "unknown total"))
+    output = ChildOutput()
+    sent = [output.read(line)["progress"] for line in capsys.readouterr().out.splitlines()]
+    assert [(p["phase"], p["done"]) for p in sent][:2] == [("train", 1), ("train", 100)]
+    assert [(p["phase"], p["done"]) for p in sent][-3:] == [("val", 1), ("val", 5), ("", 7)]
+    assert len(sent) == 5 and sent[0]["values"] == {"loss": 0.5}  # numpy numbers cross as JSON numbers

@@ -41,7 +41,8 @@ class _ThrottledProgress:
         now = time.monotonic()
         last = self.last
         same_stretch = last is not None and p.phase == last.phase and p.done >= last.done
-        if same_stretch and p.done < p.total and now - self.sent_at < PROGRESS_INTERVAL_S:
+        ends_stretch = p.total and p.done >= p.total
+        if same_stretch and not ends_stretch and now - self.sent_at < PROGRESS_INTERVAL_S:
             return
         self.last, self.sent_at = p, now
         emit({"progress": pack(p, self.folder, "progress")})
