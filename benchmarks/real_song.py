@@ -40,6 +40,7 @@ from pathlib import Path
 
 from napari_deepss import make_dataset, train
 from napari_deepss.evaluate import evaluate_dataset
+from napari_deepss.jobs import Stopped
 from napari_deepss.postprocess import PostprocessOptions
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -66,15 +67,18 @@ def train_with_budget(data_dir: Path, minutes: float, **network) -> str:
     timer = threading.Timer(minutes * 60, stop.set)
     timer.start()
     started = time.perf_counter()
+    budget_reached = ""
     try:
         result = train(data_dir=str(data_dir), save_dir=str(data_dir.with_suffix(".res")), stop=stop,
                        **{**NETWORK, **network})
+    except Stopped as stopped:
+        result, budget_reached = stopped.result, " (time budget reached)"
     finally:
         timer.cancel()
     epochs = len(result.history.get("val_loss", []))
     best = min(result.history["val_loss"]) if epochs else float("nan")
     print(f"  trained {epochs} epoch(s) in {(time.perf_counter() - started) / 60:.1f} min"
-          f"{' (time budget reached)' if result.stopped else ''}; best val_loss {best:.4f}")
+          f"{budget_reached}; best val_loss {best:.4f}")
     return str(result.model_path).removesuffix("_model.h5")
 
 

@@ -23,12 +23,14 @@ of :mod:`.metrics`.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .annotations import Annotations
 from .dataset.targets import NOISE
+from .jobs import ProgressCallback, sub_progress
 
 DEFAULT_TOLERANCE = 0.01
 
@@ -269,13 +271,15 @@ def segment_labels(table: Annotations, class_names: list[str], samplerate: float
 
 
 def evaluate_dataset(model, data_dir, *, tolerance: float = DEFAULT_TOLERANCE, options=None,
-                     batch_size: int | None = None, progress=None) -> Evaluation:
+                     batch_size: int | None = None, progress: ProgressCallback | None = None,
+                     stop: threading.Event | None = None) -> Evaluation:
     """Predict each recording's piece of a dataset's test split and score it against its annotation file.
 
     ``model``: a trained network's prefix, or ``(keras model, params)``. The
     true annotations are read from the dataset's data folder (``data_folder``
-    in its attrs), cropped to each test piece. ``progress(done, total)`` counts
-    test samples.
+    in its attrs), cropped to each test piece. A long job
+    (:mod:`napari_deepss.jobs`): ``progress`` counts test samples (message:
+    the recording); setting ``stop`` raises :class:`~napari_deepss.jobs.Stopped`.
     """
     from pathlib import Path
 
@@ -297,28 +301,22 @@ def evaluate_dataset(model, data_dir, *, tolerance: float = DEFAULT_TOLERANCE, o
     rate = float(attrs["samplerate_x_Hz"])
     test = splits["test"]
     pieces = split_pieces(attrs, "test")
-    total = sum(stop - start for _, start, stop in pieces)
+    total = sum(end - start for _, start, end in pieces)
     scores, confusion, offset = AnnotationScores(), np.zeros((len(class_names),) * 2, dtype=np.int64), 0
-    for name, start, stop in pieces:
+    for name, start, end in pieces:
         csv = Path(attrs["data_folder"]) / f"{name}{ANNOTATIONS_SUFFIX}"
         if not csv.is_file():
             raise FileFormatError(csv, "the true annotations of this test recording are missing (the dataset "
                                   "refers to them); compare annotation files instead")
-        truth = read_annotations(csv).cropped(start / rate, stop / rate)
-        part = test.part(offset, offset + stop - start)
-        done = offset
-
-        def report(d, n, done=done):
-            if progress is not None:
-                progress(done + d, total)
-
+        truth = read_annotations(csv).cropped(start / rate, end / rate)
+        part = test.part(offset, offset + end - start)
         prediction = predict(np.asarray(part.x, dtype=np.float32), network, samplerate=rate, params=params,
-                             options=options, batch_size=batch_size or DEFAULT_BATCH_SIZE,
-                             keep_probabilities=True, progress=report)
+                             options=options, batch_size=batch_size or DEFAULT_BATCH_SIZE, keep_probabilities=True,
+                             progress=sub_progress(progress, offset, end - start, total, name), stop=stop)
         scores = scores + score_annotations(truth, prediction.annotations(), tolerance)
         confusion += confusion_matrix(np.argmax(part.y, axis=1), np.argmax(prediction.probabilities, axis=1),
                                       len(class_names))
-        offset += stop - start
+        offset += end - start
     return Evaluation(scores, tolerance, class_names, confusion, len(pieces))
 
 

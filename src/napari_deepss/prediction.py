@@ -13,7 +13,8 @@ kept only on request, as float32 in memory or in an ``.npy`` memory map on disk
 
 Audio at another rate than the network's (``samplerate_x_Hz``) is resampled
 (polyphase filter) first. Times are seconds from the start of the recording
-and never lie outside it. Importing this module does not import TensorFlow.
+and never lie outside it. ``predict`` is a long job (:mod:`napari_deepss.jobs`).
+Importing this module does not import TensorFlow.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,15 +33,11 @@ from .audio import load_audio
 from .chunk_layout import ChunkLayout
 from .dataset.targets import NOISE
 from .errors import FileFormatError
+from .jobs import Progress, ProgressCallback, check_stop
 from .postprocess import Postprocessor, PostprocessOptions
 from .resampling import resample, resampling_factors
 
 DEFAULT_BATCH_SIZE = 32
-ProgressCallback = Callable[[int, int], None]  # (samples done, samples in all)
-
-
-class PredictionCancelled(Exception):
-    """Raised by :func:`predict` when its stop flag was set."""
 
 
 @dataclass
@@ -74,34 +70,7 @@ class Prediction:
         return Annotations.from_rows([names[i] for i in order], start[order], stop[order], song_types=song_types)
 
 
-def predict(audio, model, *, progress: ProgressCallback | None = None, stop: threading.Event | None = None,
-            **options) -> Prediction:
-    """Probabilities, events and segments of one recording.
-
-    ``audio``: a recording's path, or samples [n] / [n, channels] with their
-    ``samplerate``. ``model``: the prefix (or ``_model.h5``/``_params.yaml``
-    path) of a trained network, or a Keras model with its ``params`` dict.
-    Keyword ``options`` are those of :func:`iter_predict` (``samplerate``,
-    ``params``, ``options`` = :class:`PostprocessOptions`, ``batch_size``,
-    ``keep_probabilities``). ``progress(done, total)`` (samples at the
-    network's rate) is called after each batch; setting ``stop`` raises
-    :class:`PredictionCancelled` after the current batch and leaves no file behind.
-    """
-    steps = iter_predict(audio, model, **options)
-    while True:
-        try:
-            done, total = next(steps)
-        except StopIteration as finished:
-            return finished.value
-        if progress is not None:
-            progress(done, total)
-        if stop is not None and stop.is_set():
-            steps.close()
-            raise PredictionCancelled(f"prediction of {audio if isinstance(audio, (str, os.PathLike)) else 'audio'} "
-                                      "was stopped")
-
-
-def iter_predict(
+def predict(
     audio,
     model,
     *,
@@ -110,12 +79,20 @@ def iter_predict(
     options: PostprocessOptions | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     keep_probabilities: bool | str | os.PathLike = False,
-) -> Generator[tuple[int, int], None, Prediction]:
-    """:func:`predict` as a generator of ``(samples done, samples in all)``, one per batch; returns the :class:`Prediction`.
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+) -> Prediction:
+    """Probabilities, events and segments of one recording.
 
-    ``keep_probabilities``: ``True`` returns them as a float32 array; a path
-    (``.npy``) writes them there and returns a read-only memory map of it.
-    Closing the generator early removes that file's temporary.
+    ``audio``: a recording's path, or samples [n] / [n, channels] with their
+    ``samplerate``. ``model``: the prefix (or ``_model.h5``/``_params.yaml``
+    path) of a trained network, or a Keras model with its ``params`` dict.
+    ``options``: the :class:`PostprocessOptions`. ``keep_probabilities``:
+    ``True`` returns them as a float32 array; a path (``.npy``) writes them
+    there and returns a read-only memory map of it. ``progress`` counts samples
+    at the network's rate, one report per batch; setting ``stop`` raises
+    :class:`~napari_deepss.jobs.Stopped` after the current batch and leaves no
+    file behind.
     """
     model, params = resolve_model(model, params)
     source = audio if isinstance(audio, (str, os.PathLike)) else "audio"
@@ -135,7 +112,9 @@ def iter_predict(
             post.add(probabilities)
             if store is not None:
                 store[start:start + len(probabilities)] = probabilities
-            yield start + len(probabilities), len(x)
+            if progress is not None:
+                progress(Progress(start + len(probabilities), len(x)))
+            check_stop(stop, f"prediction of {source} was stopped; nothing was written")
         on_disk = isinstance(store, np.memmap)
         if on_disk:
             store.flush()

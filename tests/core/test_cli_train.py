@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import shlex
+import signal
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
 import yaml
 from predict_helpers import fly_slice
 
 from napari_deepss.cli import main
+from napari_deepss.cli.train import _stop_on_first_interrupt
 
 SEED_COMMAND = (
     "dss train --data-dir D.npy --save-dir D.res --nb-hist 256 --ignore-boundaries True --nb-filters 32 "
@@ -43,6 +48,36 @@ def test_documented_command_writes_model_params_and_results(fly_store, capsys):
     assert params["use_separable"] == [False, False, False] and params["ignore_boundaries"] is True
     assert params["learning_rate"] == 0.0001 and not params["reduce_lr"] and not params["tensorboard"]
     assert (params["data_padding"], params["stride"]) == (96, 64)
+
+
+def test_ctrl_c_stops_after_the_step_and_still_writes_and_prints_the_files(fly_store, tmp_path):
+    save_dir = tmp_path / "res"
+    argv = seed_command(fly_store, "--save-dir", str(save_dir), "--nb-hist", "256", "--nb-filters", "8",
+                        "--kernel-size", "4", "--nb-conv", "1", "--use-separable", "False", "--verbose", "0")
+    child = subprocess.Popen([sys.executable, "-m", "napari_deepss", *argv], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not list(save_dir.glob("*_params.yaml")):  # written once the options and the dataset are checked
+        assert child.poll() is None and time.monotonic() < deadline, child.communicate()
+        time.sleep(0.2)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == 0, err
+    assert "stopping after this step" in err and "stopped early; the best model so far is saved" in err
+    written = out.split()
+    assert [p.rsplit("_", 1)[1] for p in written] == ["model.h5", "params.yaml", "results.h5"]
+    assert all(Path(p).is_file() for p in written)
+
+
+def test_a_second_ctrl_c_aborts(capsys):
+    stop = threading.Event()
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), _stop_on_first_interrupt(stop):
+        signal.raise_signal(signal.SIGINT)
+        assert stop.is_set()
+        signal.raise_signal(signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is before  # the handler is gone again
+    assert "Ctrl-C again to abort" in capsys.readouterr().err
 
 
 def _one_line_error(capsys, argv: list[str]) -> str:

@@ -12,16 +12,9 @@ import pytest
 
 from napari_deepss.annotations import read_annotations, write_annotations
 from napari_deepss.audio import load_audio, save_wav
-from napari_deepss.dataset import (
-    DatasetCancelled,
-    is_dataset_folder,
-    iter_make_dataset,
-    make_dataset,
-    open_split,
-    read_attrs,
-    split_pieces,
-)
+from napari_deepss.dataset import is_dataset_folder, make_dataset, open_split, read_attrs, split_pieces
 from napari_deepss.errors import FileFormatError
+from napari_deepss.jobs import Stopped
 from recordings import BIRD_FILES, copy_recordings
 
 SYLLABLES = [f"syll_{i}" for i in range(7)]  # the types sung in BIRD_FILES (syll_7, syll_8 are not)
@@ -232,13 +225,16 @@ def test_existing_store_is_kept_unless_overwrite(fly_folder):
 
 def test_cancelling_leaves_no_dataset(bird_folder):
     calls = []
+    stop = threading.Event()
 
     def progress(step):
         calls.append(step)
-        return len(calls) < 3
+        if len(calls) == 3:
+            stop.set()
 
-    with pytest.raises(DatasetCancelled):
-        make_dataset(bird_folder, progress=progress)
+    with pytest.raises(Stopped, match="cancelled") as stopped:
+        make_dataset(bird_folder, progress=progress, stop=stop)
+    assert stopped.value.result is None
     assert len(calls) == 3 and calls[0].done == 0 and calls[-1].done > 0
     assert sorted(p.name for p in bird_folder.parent.iterdir()) == ["bird"]
 
@@ -250,25 +246,32 @@ def test_cancel_event_set_at_the_last_step_still_writes_nothing(fly_folder):
         if step.done == step.total:
             cancel.set()
 
-    with pytest.raises(DatasetCancelled):
-        make_dataset(fly_folder, progress=progress, cancel=cancel)
+    with pytest.raises(Stopped):
+        make_dataset(fly_folder, progress=progress, stop=cancel)
     assert sorted(p.name for p in fly_folder.parent.iterdir()) == ["fly"]
 
 
-def test_closing_the_generator_midway_leaves_no_dataset(bird_folder):
-    steps = iter_make_dataset(bird_folder)
-    first = next(steps)
-    second = next(steps)
+def test_an_error_midway_leaves_no_dataset(bird_folder):
+    steps = []
+
+    def progress(step):
+        steps.append(step)
+        if len(steps) == 2:
+            assert any(p.name.startswith(".bird") for p in bird_folder.parent.iterdir())  # building beside the target
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        make_dataset(bird_folder, progress=progress)
+    first, second = steps
     assert first.done == 0 < second.done < second.total
-    assert any(p.name.startswith(".bird") for p in bird_folder.parent.iterdir())  # building beside the target
-    steps.close()
     assert sorted(p.name for p in bird_folder.parent.iterdir()) == ["bird"]
 
 
-def test_progress_reaches_the_total(fly_folder):
+def test_progress_reaches_the_total(fly_folder, fly_wav):
     steps = []
     make_dataset(fly_folder, progress=steps.append)
     assert steps[-1].done == steps[-1].total == 150000
+    assert steps[0].message == "" and steps[-1].message == fly_wav.stem  # the recording being written
     assert [s.done for s in steps] == sorted(s.done for s in steps)
 
 

@@ -11,7 +11,8 @@ from predict_helpers import amplitude_network, train_tiny_fly_network
 from napari_deepss.errors import FileFormatError
 from napari_deepss.postprocess import PostprocessOptions
 from napari_deepss.chunk_layout import ChunkLayout
-from napari_deepss.prediction import PredictionCancelled, predict
+from napari_deepss.jobs import Stopped
+from napari_deepss.prediction import predict
 
 RATE = 1000.0
 PULSES = [0, 56, 104, 500, 999]  # recording start, two chunk seams (64-sample chunks, padding 8), end
@@ -83,12 +84,14 @@ def test_probabilities_can_be_written_to_a_memory_map(amplitude, tmp_path):
 def test_progress_and_stop(amplitude, tmp_path):
     model, params = amplitude
     seen = []
-    predict(_song(), model, samplerate=RATE, params=params, batch_size=4, progress=lambda d, n: seen.append((d, n)))
-    assert len(seen) > 3 and seen[-1] == (1000, 1000) and np.all(np.diff([d for d, _ in seen]) > 0)
+    predict(_song(), model, samplerate=RATE, params=params, batch_size=4, progress=seen.append)
+    assert len(seen) > 3 and (seen[-1].done, seen[-1].total) == (1000, 1000)
+    assert np.all(np.diff([p.done for p in seen]) > 0)
     stop = threading.Event()
     stop.set()
-    with pytest.raises(PredictionCancelled):
+    with pytest.raises(Stopped) as stopped:
         predict(_song(), model, samplerate=RATE, params=params, stop=stop, keep_probabilities=tmp_path / "p.npy")
+    assert stopped.value.result is None
     assert list(tmp_path.iterdir()) == []  # the unfinished probabilities file is gone
 
 

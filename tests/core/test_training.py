@@ -18,7 +18,8 @@ from predict_helpers import fly_slice
 from napari_deepss import TrainConfig, load_model, make_dataset, train
 from napari_deepss.dataset.store import open_dataset
 from napari_deepss.errors import FileFormatError
-from napari_deepss.training import TrainProgress, training_parts
+from napari_deepss.jobs import Progress, Stopped
+from napari_deepss.training import TrainResult, training_parts
 
 # a tiny network: 8 filters, kernel 8, one block of dilations 1, 2, 4 -> data_padding 8
 TINY = dict(nb_hist=256, nb_filters=8, kernel_size=8, nb_conv=1, dilations=[1, 2, 4], batch_size=16,
@@ -35,7 +36,7 @@ def fly_store(fly_wav, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(fly_store, tmp_path_factory):
-    reports: list[TrainProgress] = []
+    reports: list[Progress] = []
     save_dir = tmp_path_factory.mktemp("res")
     result = train(TrainConfig(data_dir=str(fly_store), save_dir=str(save_dir), nb_epoch=4, seed=1,
                                reduce_lr=True, tensorboard=True, **TINY), progress=reports.append)
@@ -44,19 +45,21 @@ def trained(fly_store, tmp_path_factory):
 
 def test_loss_falls_and_progress_follows_the_contract(trained):
     result, reports = trained
-    assert not result.stopped
+    assert isinstance(result, TrainResult)  # returned, not raised as Stopped
     assert len(result.history["loss"]) == len(result.history["val_loss"]) == 4
     assert result.history["loss"][-1] < 0.8 * result.history["loss"][0]
     assert result.history["val_loss"][-1] < result.history["val_loss"][0]
     assert [p.phase for p in reports][-1] == "done"
     assert {p.phase for p in reports} == {"train", "val", "test", "done"}
     train_steps = [p for p in reports if p.phase == "train"]
-    assert [p.epoch for p in train_steps if p.step == 1] == [1, 2, 3, 4]
-    assert all(p.nb_epoch == 4 and 1 <= p.step <= p.steps_per_epoch and p.loss is not None for p in train_steps)
-    assert all(p.val_loss is None for p in train_steps if p.epoch == 1)
-    last_val = [p for p in reports if p.phase == "val" and p.epoch == 4][-1]
-    assert last_val.step == last_val.steps_per_epoch
-    assert last_val.val_loss == pytest.approx(result.history["val_loss"][-1], rel=1e-5)
+    assert [p.values["epoch"] for p in train_steps if p.done == 1] == [1, 2, 3, 4]
+    assert all(p.values["nb_epoch"] == 4 and 1 <= p.done <= p.total and p.values["loss"] is not None
+               for p in train_steps)
+    assert all(p.message == f"epoch {p.values['epoch']}/4" for p in train_steps)
+    assert all(p.values["val_loss"] is None for p in train_steps if p.values["epoch"] == 1)
+    last_val = [p for p in reports if p.phase == "val" and p.values["epoch"] == 4][-1]
+    assert last_val.done == last_val.total
+    assert last_val.values["val_loss"] == pytest.approx(result.history["val_loss"][-1], rel=1e-5)
 
 
 def test_three_files_and_plain_yaml_params(trained, fly_store):
@@ -106,13 +109,14 @@ def test_stop_flag_ends_training_after_the_current_step(fly_store, tmp_path):
 
     def progress(p):
         reports.append(p)
-        if p.phase == "train" and p.step == 2:
+        if p.phase == "train" and p.done == 2:
             stop.set()
 
-    result = train(data_dir=str(fly_store), save_dir=str(tmp_path), nb_epoch=50, jit_compile=False, **TINY,
-                   progress=progress, stop=stop)
-    assert result.stopped
-    assert [p.step for p in reports if p.phase == "train"] == [1, 2]
+    with pytest.raises(Stopped) as stopped:
+        train(data_dir=str(fly_store), save_dir=str(tmp_path), nb_epoch=50, jit_compile=False, **TINY,
+              progress=progress, stop=stop)
+    result = stopped.value.result
+    assert [p.done for p in reports if p.phase == "train"] == [1, 2]
     assert not [p for p in reports if p.phase == "val"]  # the interrupted epoch is not validated
     assert result.history == {}
     assert result.model_path.is_file() and result.params_path.is_file() and result.results_path.is_file()
@@ -124,13 +128,14 @@ def test_stop_during_validation_discards_the_incomplete_epoch(fly_store, tmp_pat
 
     def progress(p):
         reports.append(p)
-        if p.phase == "val" and p.epoch == 2 and p.step == 1:
+        if p.phase == "val" and p.values["epoch"] == 2 and p.done == 1:
             stop.set()
 
-    result = train(data_dir=str(fly_store), save_dir=str(tmp_path), nb_epoch=50, **TINY, progress=progress, stop=stop)
-    assert result.stopped and len(result.history["val_loss"]) == 1
-    assert [p.step for p in reports if p.phase == "val" and p.epoch == 2] == [1]
-    assert not [p for p in reports if p.phase == "train" and p.epoch == 3]
+    with pytest.raises(Stopped) as stopped:
+        train(data_dir=str(fly_store), save_dir=str(tmp_path), nb_epoch=50, **TINY, progress=progress, stop=stop)
+    assert len(stopped.value.result.history["val_loss"]) == 1
+    assert [p.done for p in reports if p.phase == "val" and p.values["epoch"] == 2] == [1]
+    assert not [p for p in reports if p.phase == "train" and p.values["epoch"] == 3]
 
 
 def test_multichannel_recordings_with_separable_blocks(fly_wav, tmp_path):

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from recordings import BIRD_FILES, copy_recordings
 
+from napari_deepss._napari.widgets import _job
 from napari_deepss._napari.widgets import make_dataset as widget_module
 from napari_deepss.audio import load_audio
 from napari_deepss.dataset import DatasetOptions, open_split, read_attrs
-
 
 
 @pytest.fixture
@@ -20,6 +20,7 @@ def messages(monkeypatch):
     shown = {"info": [], "error": []}
     monkeypatch.setattr(widget_module, "show_info", shown["info"].append)
     monkeypatch.setattr(widget_module, "show_error", shown["error"].append)
+    monkeypatch.setattr(_job, "show_error", shown["error"].append)  # a failed job's notification
     return shown
 
 

@@ -12,10 +12,11 @@ import pytest
 from predict_helpers import train_tiny_fly_network_in_child
 
 from napari_deepss._napari.annotation_layer import layers_to_annotations
+from napari_deepss._napari.widgets import _job
 from napari_deepss._napari.widgets import predict as widget_module
 from napari_deepss._napari.widgets.predict import PredictWidget, probabilities_layer_data
-from napari_deepss._napari.widgets.predict_process import pooled_rows
 from napari_deepss.annotations import read_annotations, write_annotations
+from napari_deepss.child_jobs.predict import pooled_rows
 from napari_deepss.postprocess import PostprocessOptions
 
 TIMEOUT_MS = 120_000
@@ -32,6 +33,7 @@ def messages(monkeypatch):
     shown = collections.defaultdict(list)
     for kind in ("info", "error"):
         monkeypatch.setattr(widget_module, f"show_{kind}", shown[kind].append)
+    monkeypatch.setattr(_job, "show_error", shown["error"].append)  # a failed job's notification
     return shown
 
 

@@ -9,20 +9,22 @@ import dataclasses
 import shlex
 import subprocess
 import sys
+import threading
 
 import pytest
 from qtpy.QtWidgets import QGroupBox
 from superqt import QCollapsible
 from napari.utils.notifications import NotificationSeverity, notification_manager
 
+from napari_deepss.child_jobs import ChildJobFailed, runner
+from napari_deepss.child_jobs.train import train_in_child
 from napari_deepss.cli import build_parser
 from napari_deepss.training.config import TrainConfig
 from napari_deepss.dataset import make_dataset
+from napari_deepss.jobs import Stopped
 from napari_deepss._napari.widgets.loss_plot import TRAIN_COLOR, LossPlot
 from napari_deepss._napari.widgets.train import TrainWidget
-from napari_deepss._napari.widgets import train_process
 from napari_deepss._napari.widgets.train_form import GROUP_TITLES
-from napari_deepss._napari.widgets.train_process import TrainingFailed, TrainingProcess
 
 TRAIN_TIMEOUT_MS = 180_000
 
@@ -132,27 +134,22 @@ def test_error_in_the_training_process_is_notified_and_the_form_usable_again(
 
 
 def test_a_child_that_dies_without_a_result_is_reported(fly_dataset, tmp_path, monkeypatch):
-    process = TrainingProcess(TrainConfig(data_dir=str(fly_dataset), save_dir=str(tmp_path)), shutdown_wait_s=10)
-    monkeypatch.setattr(train_process, "CHILD_COMMAND", (sys.executable, "-m", "no_such_module"))
-    with pytest.raises(TrainingFailed, match=r"(?s)ended unexpectedly \(exit code 1\).*No module named no_such_module"):
-        list(process.updates())
-    assert process.done.is_set()
+    monkeypatch.setattr(runner, "CHILD_MODULE", "no_such_module")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with pytest.raises(ChildJobFailed, match=r"(?s)ended unexpectedly \(exit code 1\).*No module named no_such_module"):
+        train_in_child(TrainConfig(data_dir=str(fly_dataset), save_dir=str(tmp_path / "res")))
+    assert list(tmp_path.iterdir()) == []  # the run is over: its hand-over folder is gone
 
 
 def test_a_stop_asked_before_the_child_starts_is_kept(fly_dataset, tmp_path):
     config = TrainConfig(data_dir=str(fly_dataset), save_dir=str(tmp_path), nb_hist=256, nb_filters=8, kernel_size=4,
                          nb_conv=1, dilations=[1, 2], nb_epoch=400, jit_compile=False, verbose=0)
-    process = TrainingProcess(config, shutdown_wait_s=60)
-    process.request_stop()
-    updates = process.updates()
+    stop = threading.Event()
+    stop.set()
     epochs = set()
-    while True:
-        try:
-            epochs.add(next(updates).epoch)
-        except StopIteration as finished:
-            result = finished.value
-            break
-    assert result.stopped and result.model_path.is_file() and epochs == {1}
+    with pytest.raises(Stopped) as stopped:
+        train_in_child(config, progress=lambda p: epochs.add(p.values["epoch"]), stop=stop)
+    assert stopped.value.result.model_path.is_file() and epochs == {1}
 
 
 def test_training_from_the_form_writes_model_params_and_results(widget, fly_dataset, tmp_path, qtbot, notifications):
@@ -190,13 +187,13 @@ def test_stop_ends_training_early_with_a_model_saved(widget, fly_dataset, tmp_pa
 def test_closing_during_training_stops_it_cleanly(widget, fly_dataset, tmp_path, qtbot, close):
     tiny_network(widget, fly_dataset, tmp_path / "res", nb_epoch=400)
     widget.start()
-    run = widget._run
+    ended = widget.jobs.ended
     qtbot.waitUntil(lambda: bool(widget.loss_plot.train_points), timeout=TRAIN_TIMEOUT_MS)
     if close == "widget":
         widget.viewer.window.remove_dock_widget(widget)
     else:
         widget.viewer.close()
-    assert run.done.is_set() and not widget.running
+    assert ended.is_set() and not widget.running
     # a clean stop, not a kill: the child finished the run and wrote all three files
     written = sorted(p.name.rsplit("_", 1)[-1] for p in (tmp_path / "res").iterdir())
     assert written == ["model.h5", "params.yaml", "results.h5"]
@@ -254,7 +251,7 @@ def test_loss_plot_draws_both_curves(qtbot):
 
 def test_widget_modules_do_not_import_tensorflow():
     code = (
-        "import sys, napari_deepss._napari.widgets.train, napari_deepss._napari.widgets.train_process; "
+        "import sys, napari_deepss._napari.widgets.train, napari_deepss.child_jobs.train; "
         "sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

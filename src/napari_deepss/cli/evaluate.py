@@ -68,8 +68,7 @@ def annotation_pairs(true: Path, predicted: Path, suffix: str) -> list[tuple[Pat
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    from ..console import ConsoleProgress
     from ..evaluate import evaluate_dataset, evaluate_files
 
     files_mode = args.true is not None or args.predicted is not None
@@ -86,11 +85,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.dataset is None:
             raise ValueError("give the dataset folder (<name>.npy) after MODEL_PREFIX")
-        with tqdm(total=1, desc="predict test split", unit="sample", unit_scale=True) as bar:
-            def progress(done, total):
-                bar.total = total
-                bar.update(done - bar.n)
-
+        with ConsoleProgress("predict test split", unit="sample", unit_scale=True) as progress:
             evaluation = evaluate_dataset(args.model_prefix, args.dataset, tolerance=args.tolerance,
                                           options=PostprocessOptions.from_dict(vars(args)), batch_size=args.batch_size,
                                           progress=progress)

@@ -28,23 +28,12 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    from ..console import ConsoleProgress
     from ..dataset import make_dataset
 
     options = DatasetOptions.from_dict(vars(args)).to_dict()
-    bars = []  # opened at the first step, so that errors found before writing print without a bar
-
-    def progress(step) -> None:
-        if not bars:
-            bars.append(tqdm(total=step.total, unit="sample", unit_scale=True, desc="make dataset"))
-        bars[0].set_postfix_str(step.recording, refresh=False)
-        bars[0].update(step.done - bars[0].n)
-
-    try:
-        summary = make_dataset(args.data_folder, args.store_folder, overwrite=args.overwrite, progress=progress, **options)
-    finally:
-        for bar in bars:
-            bar.close()
+    with ConsoleProgress("make dataset", unit="sample", unit_scale=True) as progress:
+        summary = make_dataset(args.data_folder, args.store_folder, overwrite=args.overwrite, progress=progress,
+                               **options)
     print(summary.describe())
     return 0

@@ -73,6 +73,8 @@ def output_paths(recordings: list[Path], suffix: str, out_dir: str | None) -> li
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from ..console import ConsoleProgress
+    from ..jobs import sub_progress
     from ..prediction import predict, resolve_model
 
     if args.batch_size < 1:
@@ -90,22 +92,21 @@ def run(args: argparse.Namespace) -> int:
     model, params = resolve_model(args.model_prefix)
     if args.out_dir:
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
-    with tqdm(total=sum(durations), unit="s", desc="predict", bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s "
-              "[{elapsed}<{remaining}]") as bar:
-        for recording, output, duration in zip(recordings, outputs, durations):
-            base = bar.n
-
-            def progress(done, total, base=base, duration=duration):
-                bar.update(base + duration * done / total - bar.n)
-
-            bar.set_postfix_str(recording.name, refresh=False)
+    with ConsoleProgress("predict", unit="s", bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s "
+                         "[{elapsed}<{remaining}]") as progress:
+        for recording, output, duration, base in zip(recordings, outputs, durations, _starts(durations)):
             probabilities = output.with_name(recording_stem(recording) + "_probabilities.npy")
             prediction = predict(recording, model, params=params, options=options, batch_size=args.batch_size,
                                  keep_probabilities=probabilities if args.save_probabilities else False,
-                                 progress=progress)
+                                 progress=sub_progress(progress, base, duration, sum(durations), recording.name))
             write_annotations(prediction.annotations(), output)
             found = {**{n: len(t) for n, t in prediction.events.items()},
                      **{n: len(t) for n, t in prediction.segments.items()}}
             tqdm.write(f"{recording.name}: {', '.join(f'{k} {n}' for n, k in found.items()) or 'no song types'} "
                        f"-> {output}")
     return 0
+
+
+def _starts(durations: list[float]) -> list[float]:
+    """Where each recording starts in all of them (seconds)."""
+    return [sum(durations[:i]) for i in range(len(durations))]

@@ -6,6 +6,7 @@ and test results; a second Ctrl-C aborts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -31,18 +32,15 @@ def register(subparsers) -> None:
 def run(args) -> int:
     config = TrainConfig.from_dict(vars(args)).validate()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress
+    from ..jobs import Stopped
     from ..training import train
 
     stop = threading.Event()
-    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
-        result = train(config, stop=stop)
-    else:
-        previous = signal.signal(signal.SIGINT, _stop_on_first_interrupt(stop))
-        try:
+    try:
+        with _stop_on_first_interrupt(stop):
             result = train(config, stop=stop)
-        finally:
-            signal.signal(signal.SIGINT, previous)
-    if result.stopped:
+    except Stopped as stopped:
+        result = stopped.result
         print("dss train: stopped early; the best model so far is saved", file=sys.stderr)
     for path in (result.model_path, result.params_path, result.results_path):
         if path is not None:
@@ -50,11 +48,21 @@ def run(args) -> int:
     return 0
 
 
+@contextlib.contextmanager
 def _stop_on_first_interrupt(stop: threading.Event):
+    """While inside, Ctrl-C sets ``stop`` once and raises KeyboardInterrupt the second time."""
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield
+        return
+
     def handler(signum, frame):
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
         print("\ndss train: stopping after this step (Ctrl-C again to abort)", file=sys.stderr)
 
-    return handler
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -1,20 +1,21 @@
 """make_dataset: a folder of annotated recordings -> a DeepSS dataset folder ``<name>.npy``.
 
-The work is a generator (:func:`iter_make_dataset`) that yields
-:class:`Progress` after every block it writes; stopping the iteration cancels
-the build. Everything is checked before the first byte is written; recordings
-are then read one at a time, resampled to the dataset rate if needed, and
-written block by block into ``.npy`` arrays (created with ``open_memmap``,
-each block written through a memory map of just its rows) inside a temporary
-folder beside the target, which is renamed to ``<name>.npy`` only when
-complete. Peak memory is about one recording (float32) plus one block.
+A long job (:mod:`napari_deepss.jobs`): it reports :class:`~napari_deepss.jobs.Progress`
+after every block it writes and, once its ``stop`` event is set, raises
+:class:`~napari_deepss.jobs.Stopped` and leaves nothing behind. Everything is
+checked before the first byte is written; recordings are then read one at a
+time, resampled to the dataset rate if needed, and written block by block
+into ``.npy`` arrays (created with ``open_memmap``, each block written through
+a memory map of just its rows) inside a temporary folder beside the target,
+which is renamed to ``<name>.npy`` only when complete. Peak memory is about
+one recording (float32) plus one block.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import numpy as np
 from ..atomic import atomic_dir
 from ..audio import load_audio
 from ..errors import FileFormatError
+from ..jobs import Progress, ProgressCallback, check_stop
 from ..resampling import resample
 from . import targets as tg
 from .options import DatasetOptions
@@ -31,19 +33,6 @@ from .splits import Piece, plan_splits, split_sizes
 from .store import STORE_SUFFIX, ArrayFile, create_split_arrays, write_attrs
 
 BLOCK_SAMPLES = 2**18
-
-
-class DatasetCancelled(Exception):
-    """The build was stopped before it finished; nothing was written."""
-
-
-@dataclass(frozen=True)
-class Progress:
-    """``done`` of ``total`` dataset samples are written; ``recording`` is being written."""
-
-    done: int
-    total: int
-    recording: str
 
 
 @dataclass(frozen=True)
@@ -79,8 +68,8 @@ def make_dataset(
     store_folder: str | os.PathLike | None = None,
     *,
     overwrite: bool = False,
-    progress: Callable[[Progress], bool | None] | None = None,
-    cancel: threading.Event | None = None,
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
     **options,
 ) -> DatasetSummary:
     """Build a DeepSS dataset folder from the annotated recordings in ``data_folder``.
@@ -90,33 +79,10 @@ def make_dataset(
     are the fields of :class:`DatasetOptions` (``event_std_seconds``,
     ``gap_seconds``, ``make_individual_targets``, ``train``/``val``/``test``
     fractions, ``train_by``/``val_by``/``test_by`` = ``'files'`` or
-    ``'samples'``, ``seed``). ``progress`` is called with :class:`Progress`.
-    Setting ``cancel`` or returning ``False`` from ``progress`` stops the
-    build: it raises :class:`DatasetCancelled` and leaves nothing behind.
-    """
-    cancel = cancel or threading.Event()
-    steps = iter_make_dataset(data_folder, store_folder, overwrite=overwrite, cancel=cancel, **options)
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as finished:
-            return finished.value
-        if progress is not None and progress(step) is False:
-            cancel.set()
-
-
-def iter_make_dataset(
-    data_folder: str | os.PathLike,
-    store_folder: str | os.PathLike | None = None,
-    *,
-    overwrite: bool = False,
-    cancel: threading.Event | None = None,
-    **options,
-) -> Generator[Progress, None, DatasetSummary]:
-    """:func:`make_dataset` as a generator of :class:`Progress`; returns the :class:`DatasetSummary`.
-
-    Setting ``cancel`` makes the next step raise :class:`DatasetCancelled`;
-    that, or closing the generator early, removes the unfinished folder.
+    ``'samples'``, ``seed``). ``progress`` counts dataset samples written
+    (message: the recording being written). Setting ``stop`` raises
+    :class:`~napari_deepss.jobs.Stopped` after the current block; so does any
+    error, and either way the unfinished folder is removed.
     """
     opts = DatasetOptions(**options)
     data_folder = Path(data_folder).absolute()
@@ -133,24 +99,24 @@ def iter_make_dataset(
     if opts.make_individual_targets:
         shapes.update({f"y_{name}": 2 for name in classes.song_names})
     total = sum(sizes.values())
+    stopped = f"making the dataset from {data_folder} was cancelled; nothing was written"
+
+    def step(recording: str) -> None:
+        if progress is not None:
+            progress(Progress(sum(offsets.values()), total, recording))
+        check_stop(stop, stopped)
+
     with atomic_dir(store, overwrite=overwrite) as tmp:
         arrays = {split: create_split_arrays(tmp, split, n, shapes) for split, n in sizes.items()}
         offsets = dict.fromkeys(sizes, 0)
-        yield Progress(0, total, "")
+        step("")
         for recording in sources.recordings:
             for _ in _write_recording(recording, plan[recording.name], arrays, offsets, sources, classes, opts):
-                _stop_if_cancelled(cancel, data_folder)
-                yield Progress(sum(offsets.values()), total, recording.name)
-        _stop_if_cancelled(cancel, data_folder)
+                step(recording.name)
         write_attrs(tmp, _attrs(data_folder, store, sources, classes, plan, opts))
     return DatasetSummary(
         store, [r.name for r in sources.recordings], sources.skipped, sizes, sources.samplerate, list(classes.names)
     )
-
-
-def _stop_if_cancelled(cancel: threading.Event | None, data_folder: Path) -> None:
-    if cancel is not None and cancel.is_set():
-        raise DatasetCancelled(f"making the dataset from {data_folder} was cancelled; nothing was written")
 
 
 def _write_recording(

@@ -1,4 +1,4 @@
-"""Train DeepSS networks: the options (``config``), the chunk pipeline, the Keras callback, progress and the trainer.
+"""Train DeepSS networks: the options (``config``), the chunk pipeline, the Keras callback and the trainer.
 
 Importing this package does not import TensorFlow; ``train`` and ``load_model`` do when called.
 """
@@ -8,7 +8,6 @@ from .trainer import (
     MODEL_SUFFIX,
     PARAMS_SUFFIX,
     RESULTS_SUFFIX,
-    TrainProgress,
     TrainResult,
     load_model,
     save_model,
@@ -22,7 +21,6 @@ __all__ = [
     "PARAMS_SUFFIX",
     "RESULTS_SUFFIX",
     "TrainConfig",
-    "TrainProgress",
     "TrainResult",
     "default_save_dir",
     "load_model",

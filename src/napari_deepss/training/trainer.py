@@ -1,9 +1,12 @@
 """Train a DeepSS network on a dataset folder and write model, params and test results.
 
 ``train(config)`` is the one training routine behind ``dss train``, the Train
-dock widget and the Python API. It reports progress through a callback, ends
-cleanly after the current step when a stop flag is set, and writes into the
-save folder (each file atomically):
+dock widget and the Python API. It is a long job (:mod:`napari_deepss.jobs`):
+it reports :class:`~napari_deepss.jobs.Progress` after every step and, once
+its ``stop`` event is set, ends after the current step, keeps the best model
+so far, writes its files and raises :class:`~napari_deepss.jobs.Stopped`
+carrying the :class:`TrainResult`. It writes into the save folder (each file
+atomically):
 
 - ``<stem>_model.h5``: the network with the lowest validation loss,
 - ``<stem>_params.yaml``: every option, the dataset attrs and derived values
@@ -17,13 +20,13 @@ not import TensorFlow; ``train`` and ``load_model`` do.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from ..atomic import atomic_path
 from ..chunk_layout import ChunkLayout
 from ..dataset.store import Split, open_dataset, split_pieces
 from ..errors import FileFormatError
+from ..jobs import Progress, ProgressCallback, Stopped
 from ..metrics import accuracy, classification_report, confusion_matrix
 from ..options import yaml_safe
 from .chunks import ChunkReader, steps_per_epoch, sub_range, tf_dataset
@@ -48,29 +52,12 @@ RESULTS_SUFFIX = "_results.h5"
 
 
 @dataclass(frozen=True)
-class TrainProgress:
-    """One progress report, sent from the training thread after every step."""
-
-    epoch: int  # 1-based
-    nb_epoch: int
-    step: int  # 1-based within the phase
-    steps_per_epoch: int  # steps of this phase
-    loss: float | None  # training loss of the epoch so far
-    val_loss: float | None  # validation loss (so far in phase "val", else of the last epoch)
-    phase: str  # "train", "val", "test", "done"
-
-
-@dataclass(frozen=True)
 class TrainResult:
     model_path: Path
     params_path: Path
     results_path: Path | None
     history: dict[str, list[float]]  # per complete epoch: loss, val_loss, ...
     report: dict | None  # per-class test precision/recall/f1/support
-    stopped: bool  # ended by the stop flag
-
-
-ProgressCallback = Callable[[TrainProgress], None]
 
 
 def train(
@@ -82,10 +69,14 @@ def train(
 ) -> TrainResult:
     """Train the network ``config`` describes (options in ``overrides`` replace the config's).
 
-    ``progress`` defaults to progress bars on the terminal (``config.verbose``).
-    Setting ``stop`` ends training after the current step; the best model so
-    far is kept and every file is written. Bad options and datasets raise
-    ValueError / FileFormatError before any training starts.
+    ``progress`` (default: a bar on the terminal, ``config.verbose``) gets a
+    report after every step: ``done`` of ``total`` steps of the phase
+    (``train``, ``val``, ``test``, then one ``done``), ``values`` epoch,
+    nb_epoch and, while fitting, loss and val_loss. Setting ``stop`` ends
+    training after the current step; the best model so far is kept, every file
+    is written and :class:`~napari_deepss.jobs.Stopped` is raised with the
+    :class:`TrainResult`. Bad options and datasets raise ValueError /
+    FileFormatError before any training starts.
     """
     config = dataclasses.replace(config or TrainConfig(), **overrides).validate()
     attrs, splits = open_dataset(config.data_dir, config.y_suffix)
@@ -95,22 +86,33 @@ def train(
              (("model", MODEL_SUFFIX), ("params", PARAMS_SUFFIX), ("results", RESULTS_SUFFIX))}
     params = _params(config, attrs, splits, ranges)
     write_params(paths["params"], params)
-    if progress is None:
-        from .progress import ConsoleProgress
+    with _console_unless(progress, config.verbose) as progress:
+        model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event())
+        report = None
+        results_path = None
+        if "test" in splits:
+            results_path = paths["results"]
+            matrix, report = _test(model, config, params, splits["test"], results_path, monitor, progress)
+            params.update(confusion_matrix=matrix.tolist(), report=report, accuracy=accuracy(matrix))
+        write_params(paths["params"], params)
+        progress(Progress(1, 1, "", "done", _epoch_values(monitor.epoch, config.nb_epoch)))
+    result = TrainResult(paths["model"], paths["params"], results_path, monitor.history, report)
+    if monitor.stopped:
+        raise Stopped("training stopped early; the best model so far is saved", result)
+    return result
 
-        progress = ConsoleProgress(config.verbose)
-    stop = stop or threading.Event()
 
-    model, monitor = _fit(config, params, parts, paths["model"], progress, stop)
-    report = None
-    results_path = None
-    if "test" in splits:
-        results_path = paths["results"]
-        matrix, report = _test(model, config, params, splits["test"], results_path, monitor, progress)
-        params.update(confusion_matrix=matrix.tolist(), report=report, accuracy=accuracy(matrix))
-    write_params(paths["params"], params)
-    progress(TrainProgress(monitor.epoch, config.nb_epoch, 1, 1, monitor.loss, monitor.val_loss, "done"))
-    return TrainResult(paths["model"], paths["params"], results_path, monitor.history, report, monitor.stopped)
+def _console_unless(progress: ProgressCallback | None, verbose: int):
+    """``progress`` itself, or progress bars on the terminal (``verbose``: 0 none, 1 a bar per epoch, 2 also losses)."""
+    if progress is not None:
+        return contextlib.nullcontext(progress)
+    from ..console import ConsoleProgress
+
+    return ConsoleProgress(verbose=verbose, postfix=("loss", "val_loss"), leave=False, dynamic_ncols=True)
+
+
+def _epoch_values(epoch: int, nb_epoch: int, **losses) -> dict[str, Any]:
+    return {"epoch": epoch, "nb_epoch": nb_epoch, **losses}
 
 
 def training_parts(config: TrainConfig, splits: dict[str, Split]) -> tuple[dict[str, Split], dict[str, list[int]]]:
@@ -235,7 +237,8 @@ def _fit(config, params, parts, model_path, progress, stop):
     val_data = tf_dataset(readers["val"], config.batch_size, shuffle=False)
 
     def report(phase, epoch, step, steps, loss, val_loss):
-        progress(TrainProgress(epoch, config.nb_epoch, step, steps, loss, val_loss, phase))
+        values = _epoch_values(epoch, config.nb_epoch, loss=loss, val_loss=val_loss)
+        progress(Progress(step, steps, f"epoch {epoch}/{config.nb_epoch}", phase, values))
 
     monitor = TrainingMonitor(
         steps=steps_per_epoch(readers["train"], config.batch_size, shuffle=True),
@@ -288,8 +291,7 @@ def _test(model, config, params, split: Split, results_path: Path, monitor, prog
                 labels[a:b], predicted[a:b], probabilities[a:b] = true, pred, prob
                 matrix += confusion_matrix(true, pred, nb_classes)
                 step += 1
-                progress(TrainProgress(monitor.epoch, config.nb_epoch, step, steps, monitor.loss,
-                                       monitor.val_loss, "test"))
+                progress(Progress(step, steps, "", "test", _epoch_values(monitor.epoch, config.nb_epoch)))
         f.create_dataset("confusion_matrix", data=matrix)
         f.create_dataset("class_names", data=np.array(class_names, dtype=h5py.string_dtype()))
         _write_tree(f.create_group("history"), monitor.history)

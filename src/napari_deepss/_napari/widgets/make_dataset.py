@@ -3,28 +3,27 @@
 The form is generated from :class:`~napari_deepss.dataset.DatasetOptions`, so
 its field names are the keyword names of :func:`~napari_deepss.dataset.make_dataset`
 (``widget.gap_seconds.value = 0.004``). The build runs in a napari thread
-worker (the GUI stays responsive) and reports to a napari progress bar; Cancel
-sets the core's stop flag, which removes the unfinished folder at once.
+worker (:class:`._job.JobController`: the GUI stays responsive) and reports to
+a napari progress bar; Cancel sets the job's stop event: the build stops after
+its current block and removes the unfinished folder.
 """
 
 from __future__ import annotations
 
-import threading
+import functools
 from pathlib import Path
 
 from magicgui.widgets import CheckBox, Container, FileEdit, Label, PushButton
-from napari.qt.threading import create_worker
 from napari.utils.notifications import show_error, show_info
 
-from ...dataset import DatasetCancelled, DatasetOptions, default_store_folder, iter_make_dataset
-from ._job import JobMixin
+from ...dataset import DatasetOptions, default_store_folder, make_dataset
+from ...jobs import Progress, Stopped
+from ._job import JobController
 from .option_form import OptionForm
 
 
-class MakeDatasetWidget(JobMixin, Container):
+class MakeDatasetWidget(Container):
     """Data folder, store folder and every option of the DeepSS dialog; Make dataset and Cancel."""
-
-    _stop_button = property(lambda self: self.cancel_button)  # the button that ends the job (JobMixin)
 
     def __init__(self, napari_viewer=None):
         super().__init__(labels=True)
@@ -44,7 +43,9 @@ class MakeDatasetWidget(JobMixin, Container):
         self.extend([data_folder, store_folder, overwrite, *self.option_form.fields.values(), open_when_done,
                      self.run_button, self.cancel_button, self.status])
         self._suggested_store: Path | None = None
-        self._cancel = threading.Event()
+        self.jobs = JobController(self, "Make dataset", busy=[self.run_button], stop_button=self.cancel_button,
+                                  status=self.status, on_progress=self._progressed,
+                                  on_success=self._succeeded, on_stopped=self._cancelled)
         data_folder.changed.connect(self._suggest_store_folder)
         self.run_button.changed.connect(self.start)
         self.cancel_button.changed.connect(self.cancel)
@@ -65,32 +66,21 @@ class MakeDatasetWidget(JobMixin, Container):
         if not self.data_folder.line_edit.value.strip():
             show_error("Make dataset: choose a data folder first.")
             return
-        self._cancel = threading.Event()
-        self._worker = create_worker(
-            iter_make_dataset,
-            self.data_folder.value,
-            self.store_folder.value,
-            overwrite=self.overwrite.value,
-            cancel=self._cancel,
-            _ignore_errors=True,  # errors become one readable notification (_failed), not a traceback
-            **self.options(),
-        )
-        self.status.value = "Checking recordings and annotations…"
-        self._start_job(self._worker, "Make dataset")
+        try:
+            options = self.options()
+        except ValueError as err:
+            show_error(f"Make dataset: {err}")
+            return
+        job = functools.partial(make_dataset, self.data_folder.value, self.store_folder.value,
+                                overwrite=self.overwrite.value, **options)
+        self.jobs.start(job, status="Checking recordings and annotations…")
 
     def cancel(self) -> None:
         """Stop the build after the current block; nothing is written."""
-        self._cancel.set()
-        self.status.value = "Cancelling…"
+        self.jobs.stop("Cancelling…")
 
-    def _progressed(self, step) -> None:
-        bar = self._bar  # napari's progress events may process queued signals, _finished among them
-        if bar is None:
-            return
-        bar.total = step.total
-        bar.set_description(f"Make dataset: {step.recording}" if step.recording else "Make dataset")
-        bar.update(step.done - bar.n)
-        self.status.value = f"Writing {step.recording}…" if step.recording else "Writing…"
+    def _progressed(self, step: Progress) -> None:
+        self.status.value = f"Writing {step.message}…" if step.message else "Writing…"
 
     def _succeeded(self, summary) -> None:
         self.status.value = f"Done: {summary.store_folder}"
@@ -98,11 +88,6 @@ class MakeDatasetWidget(JobMixin, Container):
         if self.open_when_done.value and self.viewer is not None:
             self.viewer.open(summary.store_folder, plugin="napari-deepss")
 
-    def _failed(self, err: Exception) -> None:
-        if isinstance(err, DatasetCancelled):
-            self.status.value = "Cancelled; nothing was written."
-            show_info(str(err))
-        else:
-            self.status.value = f"Failed: {err}"
-            show_error(f"Make dataset failed: {err}")
-
+    def _cancelled(self, stopped: Stopped) -> None:
+        self.status.value = "Cancelled; nothing was written."
+        show_info(str(stopped))

@@ -3,9 +3,9 @@
 Choose a network (its ``_model.h5``), a recording open as a spectrogram and
 the post-processing options (the fields of
 :class:`~napari_deepss.postprocess.PostprocessOptions`, named like them).
-Prediction runs in a child process (:mod:`.predict_process`: TensorFlow cannot
-share napari's process) watched by a napari worker, with a progress bar; Stop
-ends it at once and adds nothing. The result is a pair
+Prediction runs in a child process (:mod:`napari_deepss.child_jobs.predict`:
+TensorFlow cannot share napari's process) watched by a napari worker, with a
+progress bar; Stop ends it after the current batch and adds nothing. The result is a pair
 of annotation layers of the recording (the predicted set, see
 :mod:`..recording_layers`) named ``<recording>_predicted_annotations``
 (segments as rectangles) and ``<recording>_predicted_annotations events``
@@ -16,20 +16,20 @@ the spectrogram, aligned in time: one row per song type, 0 (dark) to 1.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton
-from napari.qt.threading import create_worker
 from napari.utils.notifications import show_error, show_info
 
+from ...child_jobs.predict import predict_in_child
+from ...jobs import Progress, Stopped
 from ...postprocess import PostprocessOptions
-from ...prediction import PredictionCancelled
 from ..annotation_layer import annotations_layers_data
 from ..recording_layers import KIND, PREDICTED_SET, PROBABILITIES, belonging_to, recording_of, spectrograms
-from ._job import JobMixin
+from ._job import JobController
 from .option_form import OptionForm
-from .predict_process import PredictionProcess
 
 #: height of the probability band under the spectrogram, as a fraction of the spectrogram's frequency range
 BAND_FRACTION = 0.25
@@ -38,7 +38,7 @@ BAND_FRACTION = 0.25
 def probabilities_layer_data(rows: np.ndarray, columns_per_second: float, class_names, freq_range, *, name: str):
     """``(data, kwargs, "image")``: song-class probability ``rows`` as a band just under ``freq_range``.
 
-    ``rows`` [song classes, columns] (see :func:`.predict_process.pooled_rows`)
+    ``rows`` [song classes, columns] (see :func:`napari_deepss.child_jobs.predict.pooled_rows`)
     start at time 0. World coordinates are (frequency Hz, time s) like the
     spectrogram's; the band spans ``BAND_FRACTION`` of the frequency range
     below its lower edge, the first song class at the top.
@@ -63,10 +63,8 @@ def probabilities_layer_data(rows: np.ndarray, columns_per_second: float, class_
     return np.asarray(rows)[::-1], kwargs, "image"  # frequency runs up: the last row is drawn on top
 
 
-class PredictWidget(JobMixin, Container):
+class PredictWidget(Container):
     """Model, recording, post-processing options; Predict and Stop."""
-
-    _stop_button = property(lambda self: self.stop_button)  # the button that ends the job (JobMixin)
 
     def __init__(self, napari_viewer=None):
         super().__init__(labels=True)
@@ -83,8 +81,10 @@ class PredictWidget(JobMixin, Container):
         self.option_form = OptionForm(PostprocessOptions)
         self.extend([model, recording, *self.option_form.fields.values(), show_probabilities,
                      self.run_button, self.stop_button, self.status])
-        self._process: PredictionProcess | None = None
         self._source = None
+        self.jobs = JobController(self, "Predict", busy=[self.run_button], stop_button=self.stop_button,
+                                  status=self.status, on_progress=self._progressed,
+                                  on_success=self._succeeded, on_stopped=self._stopped)
         self.run_button.changed.connect(self.start)
         self.stop_button.changed.connect(self.stop)
         if napari_viewer is not None:
@@ -119,27 +119,15 @@ class PredictWidget(JobMixin, Container):
         recording = {"path": path} if path and Path(path).is_file() else {
             "samples": meta["samples"], "samplerate": meta["samplerate"]}
         self._source = layer
-        self._process = PredictionProcess(model, options, self.show_probabilities.value, **recording)
-        worker = create_worker(
-            self._process.updates,
-            _ignore_errors=True,  # errors become one readable notification (_failed), not a traceback
-        )
-        self.status.value = "Loading the network…"
-        self._start_job(worker, f"Predict {layer.name}")
+        job = functools.partial(predict_in_child, model, options, self.show_probabilities.value, **recording)
+        self.jobs.start(job, status="Loading the network…", description=f"Predict {layer.name}")
 
     def stop(self) -> None:
-        """End the prediction now; nothing is added."""
-        if self._process is not None:
-            self._process.stop()
-            self.status.value = "Stopping…"
+        """End the prediction after the current batch; nothing is added."""
+        self.jobs.stop("Stopping…")
 
-    def _progressed(self, step) -> None:
-        if self._bar is None:
-            return
-        done, total = step
-        self._bar.total = total
-        self._bar.update(done - self._bar.n)
-        self.status.value = f"Predicting… {100 * done / total:.0f}%"
+    def _progressed(self, step: Progress) -> None:
+        self.status.value = f"Predicting… {100 * step.done / step.total:.0f}%"
 
     def _succeeded(self, result) -> None:
         layer = self._source
@@ -157,15 +145,8 @@ class PredictWidget(JobMixin, Container):
         self.status.value = f"Done: {summary}. Proofread, then save the layers."
         show_info(f"Predicted {name}: {summary}")
 
-    def _failed(self, err: Exception) -> None:
-        if isinstance(err, PredictionCancelled):
-            self.status.value = "Stopped; nothing was added."
-            return
-        self.status.value = f"Failed: {err}"
-        show_error(f"Predict failed: {err}")
-
-    def _job_finished(self) -> None:
-        self._process = None
+    def _stopped(self, stopped: Stopped) -> None:
+        self.status.value = "Stopped; nothing was added."
 
 
 def _layer(layer_data):

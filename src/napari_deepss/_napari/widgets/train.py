@@ -1,17 +1,17 @@
 """Train dock widget: configure, run, watch and stop training from napari.
 
-Training runs in a child process (``train_process``), not in a thread of the
-napari process: TensorFlow and napari's OpenGL canvas cannot share a process
-here (see ``train_process`` for the measured crash), and a child keeps
-TensorFlow's memory and start-up out of the viewer. A napari generator worker
-thread reads the child's progress and hands it to the GUI thread; it is a
-worker napari tracks, so closing napari asks to stop it. Closing the widget or
-the viewer stops training after the current step and waits for the child to
-write its files, so neither a thread nor a process outlives the window.
+Training runs in a child process (:mod:`napari_deepss.child_jobs`), not in a
+thread of the napari process: TensorFlow and napari's OpenGL canvas cannot
+share a process here, and a child keeps TensorFlow's memory and start-up out of
+the viewer. The widget's :class:`._job.JobController` runs it like every job:
+progress bar, Stop, and on closing the widget or the viewer a stop after the
+current step and a wait for the child to write its files, so neither a thread
+nor a process outlives the window.
 """
 
 from __future__ import annotations
 
+import functools
 import shlex
 import stat
 from collections.abc import Callable
@@ -19,23 +19,22 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from napari.qt.threading import create_worker
-from napari.utils import progress
 from napari.utils.notifications import show_error, show_info
-from qtpy.QtCore import QEvent, Qt
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
-from superqt.utils import GeneratorWorker
 
 from ...atomic import atomic_path
+from ...child_jobs.train import STOP_GRACE_S, train_in_child
 from ...options import to_argv
 from ...training.config import TrainConfig
 from ...errors import FileFormatError
-from ...training import TrainProgress, TrainResult
+from ...jobs import Progress, Stopped
+from ...training import TrainResult
+from ._job import JobController
 from .loss_plot import LossPlot
 from .train_form import TrainForm
-from .train_process import TrainingProcess
 
-SHUTDOWN_WAIT_S = 120.0  # how long closing waits for training to end its step and write the files
+SHUTDOWN_WAIT_S = STOP_GRACE_S + 10  # closing waits for training to end its step and write the files
 
 SCRIPT_HEADER = """#!/bin/bash
 # Train a DeepSS network with the settings of the napari Train widget.
@@ -48,26 +47,10 @@ set -e
 """
 
 
-class _TrainingWorker(GeneratorWorker):
-    """A worker whose ``quit`` stops training and waits for it.
-
-    napari calls ``quit`` on the workers it tracks when its window closes.
-    Plain superqt base (not napari's): the widget reports errors itself, as one
-    readable notification.
-    """
-
-    def __init__(self, updates: Callable, on_quit: Callable[[], None]):
-        super().__init__(updates)
-        self._on_quit = on_quit
-
-    def quit(self) -> None:
-        self._on_quit()
-        super().quit()
-
-
-def format_result(result: TrainResult) -> str:
+def format_result(result: TrainResult | None, head: str = "Training finished") -> str:
     """The end-of-training message: per-class test scores and the paths written."""
-    head = "Training stopped early" if result.stopped else "Training finished"
+    if result is None:  # the child did not end in time and was killed
+        return f"{head}; nothing was saved."
     lines = [f"{head}. Saved:", f"  {result.model_path}", f"  {result.params_path}"]
     if result.results_path:
         lines.append(f"  {result.results_path}")
@@ -103,7 +86,6 @@ class TrainWidget(QWidget):
 
         self.start_button = QPushButton("Start")
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setEnabled(False)
         self.start_button.setToolTip("Train a network with these settings.")
         self.stop_button.setToolTip("End training after the current step; the best model so far is kept.")
         self.status = QLabel("")
@@ -135,10 +117,11 @@ class TrainWidget(QWidget):
         layout.addWidget(self.loss_plot)
         layout.addLayout(_row(save_button, load_button, export_button))
 
-        self._run: TrainingProcess | None = None
-        self._worker: _TrainingWorker | None = None
-        self._bars: list[progress] = []
-        self._phase = ""
+        self.jobs = JobController(
+            self, "Training", busy=[self.start_button, self.form], stop_button=self.stop_button, status=self.status,
+            on_progress=self._show_progress, on_success=self._finished, on_stopped=self._stopped,
+            describe_failure=describe_error, shutdown_wait_s=SHUTDOWN_WAIT_S,
+        )
 
     # --- configuration --------------------------------------------------------------------------------------
 
@@ -195,7 +178,7 @@ class TrainWidget(QWidget):
 
     @property
     def running(self) -> bool:
-        return self._run is not None
+        return self.jobs.running
 
     def start(self) -> None:
         """Check the form and the dataset, then train in a child process."""
@@ -207,97 +190,32 @@ class TrainWidget(QWidget):
         except (FileFormatError, ValueError) as err:
             show_error(f"Cannot start training: {err}")
             return
-        self._run = TrainingProcess(config, SHUTDOWN_WAIT_S)
-        self._worker = create_worker(
-            self._run.updates, on_quit=self._shutdown, _worker_class=_TrainingWorker, _ignore_errors=True
-        )
-        self._worker.yielded.connect(self._show_progress)
-        self._worker.returned.connect(self._finished)
-        self._worker.errored.connect(self._failed)
-        self._worker.finished.connect(self._cleanup)
-        epochs = progress(total=config.nb_epoch, desc="DeepSS training: epochs")
-        # not nested under the epochs bar: closing a nested pair segfaults napari 0.9.2's activity dialog
-        self._bars = [epochs, progress(total=0, desc="steps")]
-        self._phase = ""
         self.loss_plot.clear()
-        self.status.setText("Starting (loading TensorFlow and the dataset)…")
-        self._set_busy(True)
-        self._worker.start()
+        self.jobs.start(functools.partial(train_in_child, config), description=f"DeepSS training on "
+                        f"{Path(config.data_dir).name}", status="Starting (loading TensorFlow and the dataset)…")
 
     def stop(self) -> None:
         """End training after the current step; the trainer keeps the best model and writes its files."""
-        if self._run is not None:
-            self._run.request_stop()
-            self.stop_button.setEnabled(False)
-            self.status.setText("Stopping after the current step…")
+        self.jobs.stop("Stopping after the current step…")
 
-    def _show_progress(self, update: TrainProgress) -> None:
-        if not self._bars:
-            return
-        epochs, steps = self._bars
-        completed = update.epoch if update.phase != "train" else update.epoch - 1
-        epochs.update(completed - epochs.n)
-        if update.phase != self._phase:
-            self._phase = update.phase
-            steps.set_description(f"{update.phase} steps")
-        if steps.total != update.steps_per_epoch:
-            steps.total = update.steps_per_epoch
-        steps.update(update.step - steps.n)
-        last_step = update.step == update.steps_per_epoch
-        if update.phase == "train" and update.loss is not None:
-            self.loss_plot.add_train(update.epoch - 1 + update.step / update.steps_per_epoch, update.loss)
-        if update.phase == "val" and last_step and update.val_loss is not None:
-            self.loss_plot.add_val(update.epoch, update.val_loss)
+    def _show_progress(self, update: Progress) -> None:
+        epoch, last_step = update.values.get("epoch"), update.done == update.total
+        loss, val_loss = update.values.get("loss"), update.values.get("val_loss")
+        if update.phase == "train" and loss is not None:
+            self.loss_plot.add_train(epoch - 1 + update.done / update.total, loss)
+        if update.phase == "val" and last_step and val_loss is not None:
+            self.loss_plot.add_val(epoch, val_loss)
         self.status.setText(_progress_text(update))
 
     def _finished(self, result: TrainResult) -> None:
-        message = format_result(result)
+        self._report(format_result(result))
+
+    def _stopped(self, stopped: Stopped) -> None:
+        self._report(format_result(stopped.result, "Training stopped early"))
+
+    def _report(self, message: str) -> None:
         self.status.setText(message)
         show_info(message)
-
-    def _failed(self, err: BaseException) -> None:
-        message = describe_error(err)
-        self.status.setText(message)
-        show_error(message)
-
-    def _cleanup(self) -> None:
-        for bar in reversed(self._bars):
-            bar.close()
-        self._bars = []
-        self._run = self._worker = None
-        self._set_busy(False)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.form.setEnabled(not busy)
-        self.start_button.setEnabled(not busy)
-        self.stop_button.setEnabled(busy)
-
-    def _shutdown(self) -> None:
-        """Stop a run because the widget or the window goes away, and wait for the child to end."""
-        run, worker = self._run, self._worker
-        if run is None:
-            return
-        for signal, slot in (
-            (worker.yielded, self._show_progress),
-            (worker.returned, self._finished),
-            (worker.errored, self._failed),
-            (worker.finished, self._cleanup),
-        ):
-            signal.disconnect(slot)
-        run.stop_and_wait()
-        self._cleanup()
-
-    # --- closing ----------------------------------------------------------------------------------------------
-
-    def event(self, event: QEvent) -> bool:
-        # napari's dock close button takes the widget out of its dock (parent None)
-        if event.type() == QEvent.Type.ParentChange and self.parent() is None:
-            self._shutdown()
-        return super().event(event)
-
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        self._shutdown()
-        super().closeEvent(event)
 
 
 def _row(*widgets: QWidget) -> QHBoxLayout:
@@ -307,12 +225,14 @@ def _row(*widgets: QWidget) -> QHBoxLayout:
     return row
 
 
-def _progress_text(update: TrainProgress) -> str:
-    if update.phase == "test":
-        return "Testing the best model on the test set…"
-    text = f"epoch {update.epoch}/{update.nb_epoch}, step {update.step}/{update.steps_per_epoch}"
-    if update.loss is not None:
-        text += f" · loss {update.loss:.4g}"
-    if update.val_loss is not None:
-        text += f" · val loss {update.val_loss:.4g}"
+PHASE_TEXT = {"test": "Testing the best model on the test set…", "done": "Done."}
+
+
+def _progress_text(update: Progress) -> str:
+    if update.phase in PHASE_TEXT:
+        return PHASE_TEXT[update.phase]
+    text = f"{update.message}, step {update.done}/{update.total}"
+    for name, label in (("loss", "loss"), ("val_loss", "val loss")):
+        if update.values.get(name) is not None:
+            text += f" · {label} {update.values[name]:.4g}"
     return text
