@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from magicgui.widgets import Label, PushButton
 from napari.qt.threading import create_worker
 from napari.utils import progress as napari_progress
 from napari.utils.notifications import show_error
@@ -23,6 +24,13 @@ from superqt.utils import FunctionWorker
 from ...jobs import Progress, Stopped
 
 DEFAULT_SHUTDOWN_WAIT_S = 30.0
+
+
+def job_buttons(run_text: str, stop_text: str, stop_name: str = "stop_button") -> tuple[PushButton, PushButton, Label]:
+    """The start button, the stop button (enabled while a job runs) and the status line of a magicgui job widget."""
+    return (PushButton(name="run_button", label="", text=run_text),
+            PushButton(name=stop_name, label="", text=stop_text, enabled=False),
+            Label(name="status", label="", value=""))
 
 
 class JobController(QObject):

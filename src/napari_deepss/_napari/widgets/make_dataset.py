@@ -13,12 +13,12 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from magicgui.widgets import CheckBox, Container, FileEdit, Label, PushButton
+from magicgui.widgets import CheckBox, Container, FileEdit
 from napari.utils.notifications import show_error, show_info
 
 from ...dataset import DatasetOptions, default_store_folder, make_dataset
 from ...jobs import Progress, Stopped
-from ._job import JobController
+from ._job import JobController, job_buttons
 from .option_form import OptionForm
 
 
@@ -36,9 +36,7 @@ class MakeDatasetWidget(Container):
                              tooltip="Replace an existing store folder (otherwise it is kept and nothing is written).")
         open_when_done = CheckBox(name="open_when_done", label="Open when done", value=False,
                                   tooltip="Show the train split (audio and targets) in the viewer, to check the dataset.")
-        self.run_button = PushButton(name="run_button", label="", text="Make dataset")
-        self.cancel_button = PushButton(name="cancel_button", label="", text="Cancel", enabled=False)
-        self.status = Label(name="status", label="", value="")
+        self.run_button, self.cancel_button, self.status = job_buttons("Make dataset", "Cancel", "cancel_button")
         self.option_form = OptionForm(DatasetOptions)
         self.extend([data_folder, store_folder, overwrite, *self.option_form.fields.values(), open_when_done,
                      self.run_button, self.cancel_button, self.status])

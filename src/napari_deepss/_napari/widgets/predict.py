@@ -20,7 +20,7 @@ import functools
 from pathlib import Path
 
 import numpy as np
-from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label, PushButton
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit
 from napari.utils.notifications import show_error, show_info
 
 from ...child_jobs.predict import predict_in_child
@@ -28,7 +28,7 @@ from ...jobs import Progress, Stopped
 from ...postprocess import PostprocessOptions
 from ..annotation_layer import annotations_layers_data
 from ..recording_layers import KIND, PREDICTED_SET, PROBABILITIES, belonging_to, recording_of, spectrograms
-from ._job import JobController
+from ._job import JobController, job_buttons
 from .option_form import OptionForm
 
 #: height of the probability band under the spectrogram, as a fraction of the spectrogram's frequency range
@@ -75,9 +75,7 @@ class PredictWidget(Container):
                              tooltip="A recording open in the viewer (its spectrogram layer).")
         show_probabilities = CheckBox(name="show_probabilities", label="Show probabilities", value=True,
                                       tooltip="Add an image of the class probabilities under the spectrogram.")
-        self.run_button = PushButton(name="run_button", label="", text="Predict")
-        self.stop_button = PushButton(name="stop_button", label="", text="Stop", enabled=False)
-        self.status = Label(name="status", label="", value="")
+        self.run_button, self.stop_button, self.status = job_buttons("Predict", "Stop")
         self.option_form = OptionForm(PostprocessOptions)
         self.extend([model, recording, *self.option_form.fields.values(), show_probabilities,
                      self.run_button, self.stop_button, self.status])
