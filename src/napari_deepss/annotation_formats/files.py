@@ -75,7 +75,8 @@ def check_writable(records: list[RecordingAnnotations], path: str | os.PathLike,
     """Raise :class:`FileFormatError` for anything of ``records`` that ``fmt`` cannot hold."""
     path = Path(path)
     if len(records) > 1 and not fmt.many_recordings:
-        raise FileFormatError(path, f"a {fmt.title} holds one recording; these are {len(records)}")
+        raise FileFormatError(path, f"the format {fmt.title} holds one recording per file, not {len(records)}; "
+                                    "write them to a folder")
     for record in records:
         table = record.annotations
         names, _, _, channel = timed_rows(table)
@@ -83,14 +84,14 @@ def check_writable(records: list[RecordingAnnotations], path: str | os.PathLike,
             held = sorted({n for n in names if table.song_types[n] == kind})
             if held and kind not in fmt.kinds:
                 count = sum(table.song_types[n] == kind for n in names)
-                raise FileFormatError(path, f"a {fmt.title} holds only {fmt.kinds[0]}s; {count} {kind}(s) of "
+                raise FileFormatError(path, f"the format {fmt.title} holds only {fmt.kinds[0]}s: {count} {kind}(s) of "
                                             f"{', '.join(map(repr, held))} cannot be written. Keep them in a DeepSS CSV "
                                             "(or a format that holds them), or delete them first")
         bad = [(n, problem) for n in table.song_types if (problem := fmt.name_problem(n))]
         if bad:
-            raise FileFormatError(path, f"song type {bad[0][0]!r} {bad[0][1]} for a {fmt.title}")
+            raise FileFormatError(path, f"song type {bad[0][0]!r} {bad[0][1]} (format {fmt.title})")
         if not fmt.channels and channel is not None and any(str(c).strip() for c in channel):
-            raise FileFormatError(path, f"the annotations have channels, which a {fmt.title} cannot hold; "
+            raise FileFormatError(path, f"the annotations have channels, which the format {fmt.title} cannot hold; "
                                         "keep them in a DeepSS CSV or a Raven table")
     fmt.check(path, records)
 
