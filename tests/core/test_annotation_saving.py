@@ -35,7 +35,8 @@ def test_saving_keeps_the_replaced_file_as_backup(tmp_path, fly_wav):
 def test_first_save_needs_no_backup(tmp_path):
     csv_path = tmp_path / "new_annotations.csv"
     save_annotations(Annotations.from_rows([], [], [], song_types={"sine": "segment"}), csv_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["new_annotations.csv"]
+    # no backup; the song type definitions go beside the annotations (issue 13 item 5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new_annotations.csv", "new_definitions.csv"]
 
 
 def test_an_autosave_newer_than_the_file_is_pending(tmp_path):
