@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import FileFormatError
 from .base import EVENT, SEGMENT, AnnotationFormat, RecordingAnnotations, first_line_problem, single, table_from_rows, timed_rows
 
 _LABEL_LINE = re.compile(r"^\s*[-+0-9.eE]+\t[-+0-9.eE]+(\t.*)?$")
@@ -47,6 +48,7 @@ def _read(path: Path) -> list[RecordingAnnotations]:
     from crowsetta.formats.seq import AudSeq
 
     lines = _lines(path)
+    _check_labels(path, [line for line in lines if not _FREQUENCY_LINE.match(line)])
     if not lines:
         labels, starts, stops = [], [], []
     elif any(_FREQUENCY_LINE.match(line) for line in lines):
@@ -64,6 +66,15 @@ def _read(path: Path) -> list[RecordingAnnotations]:
             raise first_line_problem(path, err) from err
         labels, starts, stops = list(labels_track.labels), labels_track.start_times, labels_track.end_times
     return [RecordingAnnotations(FORMAT.stem(path), table_from_rows(path, labels, starts, stops, row_name="label"))]
+
+
+def _check_labels(path: Path, label_lines: list[str]) -> None:
+    """Every label line has a start, an end and a label (crowsetta's message names no line)."""
+    for number, line in enumerate(label_lines, start=1):
+        fields = line.split("\t")
+        if len(fields) < 3 or not fields[2].strip():
+            raise FileFormatError(path, f"label {number} ({fields[0]}-{fields[1] if len(fields) > 1 else '?'} s) has "
+                                        "no label; give every annotation a song type")
 
 
 def _write(path: Path, records: list[RecordingAnnotations], target: Path) -> None:

@@ -100,7 +100,7 @@ def _tier_lines(number: int, name: str, kind: str, rows: np.ndarray, xmax: float
 
 def _rows_by_type(record: RecordingAnnotations) -> dict[str, np.ndarray]:
     table = record.annotations
-    rows = {**table.events(), **table.segments()}
+    rows = {**{name: np.stack([t, t], axis=1) for name, t in table.events().items()}, **table.segments()}
     return {name: rows[name][np.argsort(rows[name][:, 0], kind="stable")] for name in table.song_types}
 
 
