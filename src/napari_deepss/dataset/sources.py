@@ -45,10 +45,15 @@ def find_sources(data_folders: Path | list[Path], recursive: bool = False) -> So
     one file and a segment in another, and annotations outside their recording.
     """
     folders = [data_folders] if isinstance(data_folders, Path) else list(data_folders)
+    found = {}
     for folder in folders:
         if not folder.is_dir():
             raise FileFormatError(folder, "the data folder does not exist")
-    audio = sorted({p.resolve(): p for folder in folders for p in recordings_in(folder, recursive)}.values())
+        in_folder = recordings_in(folder, recursive)
+        if not in_folder and len(folders) > 1:  # a folder that adds nothing is a mistake, not a choice
+            raise FileFormatError(folder, "no recordings in this data folder" + ("" if recursive else "; search the sub-folders too?"))
+        found.update({p.resolve(): p for p in in_folder})
+    audio = sorted(found.values())
     paired = sorted((p for p in audio if annotations_path_for(p).is_file()), key=recording_stem)  # the order of writing
     skipped = [_shown_name(p, folders) for p in audio if p not in paired]
     where = folders[0] if len(folders) == 1 else ", ".join(map(str, folders))
