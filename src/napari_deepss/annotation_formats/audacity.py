@@ -16,7 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError
-from .base import EVENT, SEGMENT, AnnotationFormat, RecordingAnnotations, first_line_problem, single, table_from_rows, timed_rows
+from .base import (
+    EVENT,
+    SEGMENT,
+    AnnotationFormat,
+    RecordingAnnotations,
+    first_line_problem,
+    refusing,
+    single,
+    table_from_rows,
+    timed_rows,
+)
 
 _LABEL_LINE = re.compile(r"^\s*[-+0-9.eE]+\t[-+0-9.eE]+(\t.*)?$")
 _FREQUENCY_LINE = re.compile(r"^\\\t")
@@ -87,9 +97,6 @@ def _write(path: Path, records: list[RecordingAnnotations], target: Path) -> Non
     AudSeq(start_times=starts, end_times=stops, labels=np.array(names, dtype=object), annot_path=target).to_file(path)
 
 
-def _label_problem(name: str) -> str | None:
-    return "contains a tab, a double quote or a line break" if re.search(r'[\t\r\n"]', name) else None
-
 
 FORMAT = AnnotationFormat(
     name="audacity",
@@ -100,5 +107,5 @@ FORMAT = AnnotationFormat(
     read=_read,
     write=_write,
     sniff=_sniff,
-    name_problem=_label_problem,
+    name_problem=refusing('\t\r\n"', "a tab, a double quote or a line break"),
 )

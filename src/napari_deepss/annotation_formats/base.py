@@ -48,8 +48,12 @@ Reader = Callable[[Path], list[RecordingAnnotations]]
 Writer = Callable[[Path, list[RecordingAnnotations], Path], None]
 
 
-def _no_line_breaks(name: str) -> str | None:
-    return "contains a line break" if "\n" in name or "\r" in name else None
+def refusing(characters: str, description: str) -> Callable[[str], str | None]:
+    """A ``name_problem`` that refuses names containing any of ``characters``."""
+    return lambda name: f"contains {description}" if any(c in name for c in characters) else None
+
+
+_no_line_breaks = refusing("\r\n", "a line break")
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,8 @@ def table_from_rows(path: Path, labels: Sequence, starts: Sequence, stops: Seque
     for i, (label, start, stop) in enumerate(zip(labels, starts, stops), start=1):
         name = "" if label is None or (isinstance(label, float) and math.isnan(label)) else str(label).strip()
         if not name or name == "<NA>":
-            raise FileFormatError(path, f"{row_name} {i} ({start:g}-{stop:g} s) has no label; give every annotation a song type")
+            raise FileFormatError(path, f"{row_name} {i} ({start:g}-{stop:g} s) has no label; "
+                                        "give every annotation a song type")
         if not (math.isfinite(start) and math.isfinite(stop)) or start < 0 or stop < start:
             raise FileFormatError(path, f"{row_name} {i} ({name}): times {start}-{stop} s are not 0 <= start <= stop")
         names.append(name)

@@ -18,7 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError
-from .base import SEGMENT, AnnotationFormat, RecordingAnnotations, first_line_problem, single, table_from_rows, timed_rows, without_audio_suffix
+from .base import (
+    SEGMENT,
+    AnnotationFormat,
+    RecordingAnnotations,
+    first_line_problem,
+    single,
+    table_from_rows,
+    timed_rows,
+    without_audio_suffix,
+)
 
 SUFFIX = ".not.mat"
 THRESHOLD, MIN_SYLLABLE_SECONDS, MIN_GAP_SECONDS = 5000, 0.02, 0.002

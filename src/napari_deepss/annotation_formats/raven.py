@@ -21,7 +21,17 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError
-from .base import EVENT, SEGMENT, AnnotationFormat, RecordingAnnotations, first_line_problem, single, table_from_rows, timed_rows
+from .base import (
+    EVENT,
+    SEGMENT,
+    AnnotationFormat,
+    RecordingAnnotations,
+    first_line_problem,
+    refusing,
+    single,
+    table_from_rows,
+    timed_rows,
+)
 
 BEGIN, END = "Begin Time (s)", "End Time (s)"
 LABEL_COLUMNS = ("Annotation", "Label", "Species", "Type", "Call Type", "Class")
@@ -102,11 +112,9 @@ def _check(path: Path, records: list[RecordingAnnotations]) -> None:
         channel = record.annotations.channel
         bad = [] if channel is None else sorted({str(c) for c in channel if str(c).strip() and not str(c).strip().isdigit()})
         if bad:
-            raise FileFormatError(path, f"Raven channels are numbers 1, 2, ...; the annotations have channel(s) {', '.join(bad)}")
+            raise FileFormatError(path, "Raven channels are numbers 1, 2, ...; the annotations have "
+                                        f"channel(s) {', '.join(bad)}")
 
-
-def _label_problem(name: str) -> str | None:
-    return "contains a tab or a line break" if re.search(r"[\t\r\n]", name) else None
 
 
 def _stem(name: str) -> str:
@@ -124,7 +132,7 @@ FORMAT = AnnotationFormat(
     write=_write,
     sniff=_sniff,
     stem_of_name=_stem,
-    name_problem=_label_problem,
+    name_problem=refusing("\t\r\n", "a tab or a line break"),
     check=_check,
     channels=True,
 )

@@ -66,7 +66,8 @@ def format_for_writing(path: str | os.PathLike, name: str | None = None) -> Anno
         return format_named(name)
     candidates = _by_ending(Path(path))
     if not candidates:
-        raise FileFormatError(path, f"cannot tell the annotation format from the file name; name one of {', '.join(FORMATS)}")
+        raise FileFormatError(path, "cannot tell the annotation format from the file name; "
+                                    f"name one of {', '.join(FORMATS)}")
     best = [f for f in candidates if len(f.matching_ending(path)) == len(candidates[0].matching_ending(path))]
     if len(best) > 1 and deepss.FORMAT not in best:
         raise FileFormatError(path, f"the file name fits several formats ({', '.join(f.name for f in best)}); name one")

@@ -19,7 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError
-from .base import EVENT, SEGMENT, AnnotationFormat, RecordingAnnotations, first_line_problem, single, table_from_rows, timed_rows
+from .base import (
+    EVENT,
+    SEGMENT,
+    AnnotationFormat,
+    RecordingAnnotations,
+    first_line_problem,
+    single,
+    table_from_rows,
+    timed_rows,
+)
 
 
 def _sniff(path: Path) -> bool:

@@ -51,7 +51,8 @@ def find_sources(data_folders: Path | list[Path], recursive: bool = False) -> So
             raise FileFormatError(folder, "the data folder does not exist")
         in_folder = recordings_in(folder, recursive)
         if not in_folder and len(folders) > 1:  # a folder that adds nothing is a mistake, not a choice
-            raise FileFormatError(folder, "no recordings in this data folder" + ("" if recursive else "; search the sub-folders too?"))
+            hint = "" if recursive else "; search the sub-folders too?"
+            raise FileFormatError(folder, f"no recordings in this data folder{hint}")
         found.update({p.resolve(): p for p in in_folder})
     audio = sorted(found.values())
     paired = sorted((p for p in audio if annotations_path_for(p).is_file()), key=recording_stem)  # the order of writing
