@@ -220,5 +220,7 @@ def test_the_annotation_file_beside_a_recording(tmp_path, bird_wav):
     assert annotation_file_for(folder / "rec.wav") is None
     write_recording_annotations(table, folder / "rec.TextGrid")
     assert annotation_file_for(folder / "rec.wav")[0].name == "rec.TextGrid"
+    write_annotations(table, folder / "rec.csv")
+    assert annotation_file_for(folder / "rec.wav")[0].name == "rec.TextGrid"  # DeepSS pairs by its usual name only
     write_annotations(table, folder / "rec_annotations.csv")
-    assert annotation_file_for(folder / "rec.wav")[0].name == "rec_annotations.csv"  # DeepSS's own file wins
+    assert annotation_file_for(folder / "rec.wav")[0].name == "rec_annotations.csv"  # and then wins

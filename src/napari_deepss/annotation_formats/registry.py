@@ -87,6 +87,9 @@ def annotation_file_for(recording: str | os.PathLike) -> tuple[Path, AnnotationF
         if candidate == recording or candidate.name.startswith("."):
             continue
         fmt = detect_format(candidate)
-        if fmt is not None and fmt.stem(candidate) == stem:
-            found.append((list(FORMATS.values()).index(fmt), candidate.name, candidate, fmt))
+        if fmt is None or fmt.stem(candidate) != stem:
+            continue
+        if fmt is deepss.FORMAT and candidate.name != stem + fmt.suffix:
+            continue  # a DeepSS CSV pairs by its usual name only (rec1.csv opens, but is not rec1.wav's), as in DeepSS
+        found.append((list(FORMATS.values()).index(fmt), candidate.name, candidate, fmt))
     return min(found)[2:] if found else None
