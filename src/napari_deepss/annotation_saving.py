@@ -9,8 +9,10 @@ For ``rec1_annotations.csv``:
   without a CSV) after the recording is opened again means the last session
   ended without saving: it is offered for recovery.
 
-Both are DeepSS CSVs that :func:`~napari_deepss.annotations.read_annotations`
-reads; their suffixes keep them out of the way of the reader's ``*.csv``.
+Saving also writes ``rec1_definitions.csv`` (the song types and their kinds).
+The backup is a copy of the replaced file, the sidecar a DeepSS CSV that
+:func:`~napari_deepss.annotations.read_annotations` reads; their suffixes keep
+them out of the way of the reader.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import shutil
 from pathlib import Path
 
+from .annotation_formats import format_for_writing, write_recording_annotations
 from .annotations import Annotations, read_annotations, write_annotations
 from .atomic import atomic_path
 
@@ -36,15 +39,22 @@ def autosave_path_for(csv_path: str | os.PathLike) -> Path:
     return Path(str(csv_path) + AUTOSAVE_SUFFIX)
 
 
-def save_annotations(annotations: Annotations, csv_path: str | os.PathLike) -> Path:
-    """Write ``csv_path`` atomically, keeping the file it replaces as the backup; drop the autosave."""
-    csv_path = Path(csv_path)
-    if csv_path.is_file():
-        with atomic_path(backup_path_for(csv_path)) as tmp:
-            shutil.copyfile(csv_path, tmp)
-    write_annotations(annotations, csv_path)
-    discard_autosave(csv_path)
-    return csv_path
+def save_annotations(annotations: Annotations, path: str | os.PathLike, *, audio=None, format: str | None = None) -> Path:
+    """Write ``path`` atomically, keeping the file it replaces as the backup; drop the autosave.
+
+    The format is the file name's (a DeepSS CSV for ``.csv``) or ``format``;
+    ``<stem>_definitions.csv`` is written beside it
+    (:func:`~napari_deepss.annotation_formats.write_recording_annotations`;
+    ``audio`` describes the recording for formats that store it).
+    """
+    path = Path(path)
+    fmt = format_for_writing(path, format)
+    if path.is_file():
+        with atomic_path(backup_path_for(path)) as tmp:
+            shutil.copyfile(path, tmp)
+    write_recording_annotations(annotations, path, audio=audio, format=fmt.name)
+    discard_autosave(path)
+    return path
 
 
 def write_autosave(annotations: Annotations, csv_path: str | os.PathLike) -> Path:

@@ -168,9 +168,14 @@ def recording_stem(path: str | os.PathLike) -> str:
 def find_audio_for(annotations_path: str | os.PathLike) -> Path | None:
     """The recording beside an annotation file (same stem, any audio suffix), if any."""
     path = Path(annotations_path)
-    stem = recording_stem(path)
+    return find_recording(path.parent, recording_stem(path))
+
+
+def find_recording(folder: str | os.PathLike, stem: str) -> Path | None:
+    """The recording ``<stem>.<audio suffix>`` in ``folder``, if any."""
+    folder = Path(folder)
     for suffix in AUDIO_SUFFIXES:
-        for candidate in (path.with_name(stem + suffix), path.with_name(stem + suffix.upper())):
+        for candidate in (folder / (stem + suffix), folder / (stem + suffix.upper())):
             if candidate.is_file():
                 return candidate
     return None
@@ -230,27 +235,33 @@ def read_annotations(path: str | os.PathLike, definitions: str | os.PathLike | N
         stops.append(stop)
         if channel_col is not None:
             channels.append(row[channel_col].strip())
-    song_types = {}
-    definitions = Path(definitions) if definitions is not None else definitions_path_for(path)
-    if definitions.is_file():
-        song_types = read_definitions(definitions)
-        _check_declared_events(definitions, song_types, names, starts, stops)
-    return Annotations(
+    table = Annotations(
         names,
         np.array(starts, dtype=np.float64),
         np.array(stops, dtype=np.float64),
         channel=np.array(channels, dtype=object) if channel_col is not None else None,
-        song_types=song_types,
     )
+    return with_definitions(table, Path(definitions) if definitions is not None else definitions_path_for(path))
 
 
-def _check_declared_events(definitions: Path, song_types, names, starts, stops) -> None:
-    """A type declared an event must not have rows with a duration."""
-    for name, start, stop in zip(names, starts, stops):
-        if song_types.get(name) == "event" and stop > start:
+def with_definitions(table: Annotations, definitions: str | os.PathLike) -> Annotations:
+    """``table`` with the song types that the definitions file declares, if that file exists.
+
+    Declared types keep their kind even without annotations (they get
+    placeholder rows on writing). A type declared an event must not have rows
+    with a duration (:class:`FileFormatError` naming the definitions file).
+    """
+    definitions = Path(definitions)
+    if not definitions.is_file():
+        return table
+    declared = read_definitions(definitions)
+    for name, start, stop in zip(table.names, table.start_seconds, table.stop_seconds):
+        if declared.get(name) == "event" and stop > start:
             raise FileFormatError(
                 definitions, f"{name!r} is declared an event, but the annotations hold a segment of it ({start}-{stop} s)"
             )
+    return Annotations(table.names, table.start_seconds, table.stop_seconds, channel=table.channel,
+                       song_types={**table.song_types, **declared})
 
 
 def _parse_time(path: Path, line_no: int, column: str, text: str) -> float:

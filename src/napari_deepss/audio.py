@@ -113,9 +113,23 @@ def is_recording(path: str | os.PathLike) -> bool:
     return suffix in SOUNDFILE_SUFFIXES and path.is_file()
 
 
-def recordings_in(folder: str | os.PathLike) -> list[Path]:
-    """The recordings of ``folder`` (not its sub-folders; hidden files left out), sorted by name."""
-    return sorted(p for p in Path(folder).iterdir() if not p.name.startswith(".") and p.is_file() and is_recording(p))
+def recordings_in(folder: str | os.PathLike, recursive: bool = False) -> list[Path]:
+    """The recordings of ``folder`` (with ``recursive`` also of its sub-folders), sorted by path.
+
+    Hidden files and folders are left out, and so are dataset folders
+    (``<name>.npy``), whose arrays are not recordings.
+    """
+    folder = Path(folder)
+    found = []
+    for path in folder.iterdir():
+        if path.name.startswith("."):
+            continue
+        if path.is_dir():
+            if recursive and path.suffix != ".npy":
+                found += recordings_in(path, recursive=True)
+        elif is_recording(path):
+            found.append(path)
+    return sorted(found)
 
 
 def is_deepss_npz(path: str | os.PathLike) -> bool:

@@ -35,7 +35,8 @@ def test_saving_keeps_the_replaced_file_as_backup(tmp_path, fly_wav):
 def test_first_save_needs_no_backup(tmp_path):
     csv_path = tmp_path / "new_annotations.csv"
     save_annotations(Annotations.from_rows([], [], [], song_types={"sine": "segment"}), csv_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["new_annotations.csv"]
+    # no backup; the song type definitions go beside the annotations (issue 13 item 5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new_annotations.csv", "new_definitions.csv"]
 
 
 def test_an_autosave_newer_than_the_file_is_pending(tmp_path):
@@ -54,3 +55,18 @@ def test_an_autosave_newer_than_the_file_is_pending(tmp_path):
     assert np.array_equal(read_autosave(csv_path).start_seconds, [1.0, 2.0])
     discard_autosave(csv_path)
     assert pending_autosave(csv_path) is None
+
+
+def test_saving_writes_the_definitions_that_keep_empty_song_types(tmp_path, fly_wav):
+    """Issue 13 item 5: a CSV without placeholder rows (DeepSS saves them only with 'Preserve empty')
+    still yields song types without annotations, with their kind, from <stem>_definitions.csv."""
+    pulses = read_annotations(annotations_path_for(fly_wav))
+    table = Annotations.from_rows(pulses.names, pulses.start_seconds, pulses.stop_seconds,
+                                  song_types={"pulse": "event", "sine": "segment", "click": "event"})
+    csv_path = save_annotations(table, tmp_path / "rec_annotations.csv")
+    assert (tmp_path / "rec_definitions.csv").read_text().splitlines() == ["pulse,event", "sine,segment", "click,event"]
+    lines = csv_path.read_text().splitlines()
+    csv_path.write_text("\n".join(line for line in lines if "nan" not in line) + "\n")  # placeholders gone
+    back = read_annotations(csv_path)
+    assert back.song_types == {"pulse": "event", "sine": "segment", "click": "event"}
+    assert int((~back.is_placeholder).sum()) == 374

@@ -141,3 +141,17 @@ def test_cancel_writes_nothing(widget, bird_folder, qtbot, messages, monkeypatch
 def test_no_data_folder_is_a_notification(widget, messages):
     widget.run_button.clicked()
     assert widget.run_button.enabled and "data folder" in messages["error"][0]
+
+
+def test_more_data_folders_and_sub_folders(widget, bird_dir, tmp_path, qtbot, messages):
+    """Issue 13 item 6: rounds of annotation in several folders, one of them searched recursively."""
+    copy_recordings(bird_dir, tmp_path / "round1", BIRD_FILES[:2])
+    copy_recordings(bird_dir, tmp_path / "round2" / "later", BIRD_FILES[2:])
+    widget.data_folder.value = tmp_path / "round1"
+    widget.more_data_folders.value = [tmp_path / "round2"]
+    widget.store_folder.value = tmp_path / "rounds.npy"
+    widget.recursive.value = True
+    assert widget.data_folders() == [tmp_path / "round1", tmp_path / "round2"]
+    run_and_wait(widget, qtbot)
+    assert messages["error"] == []
+    assert sorted(read_attrs(tmp_path / "rounds.npy")["data_splits"]) == sorted(BIRD_FILES)

@@ -62,7 +62,8 @@ def test_a_plain_csv_name_is_written_exactly_as_asked(tmp_path, bird_wav, discov
     layer, _ = _layers_of(annotations_path_for(bird_wav))
     written = npe2.write(str(tmp_path / "rec1.csv"), [layer], plugin_name=PLUGIN)
     assert written == [str(tmp_path / "rec1.csv")]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec1.csv"]
+    # exactly that name, beside it the song type definitions (issue 13 item 5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec1.csv", "rec1_definitions.csv"]
     assert len(read_annotations(tmp_path / "rec1.csv")) == len(layer.data)
 
 

@@ -15,7 +15,7 @@ import sys
 from .._version import __version__
 from ..errors import FileFormatError
 
-SUBCOMMAND_MODULES: tuple[str, ...] = ("make_dataset", "train", "predict", "evaluate")
+SUBCOMMAND_MODULES: tuple[str, ...] = ("make_dataset", "train", "predict", "evaluate", "convert")
 
 
 def build_parser() -> argparse.ArgumentParser:

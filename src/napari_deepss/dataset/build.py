@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,8 +63,15 @@ def default_store_folder(data_folder: str | os.PathLike) -> Path:
     return data_folder.with_name(data_folder.name + STORE_SUFFIX)
 
 
+def _data_folders(data_folder: str | os.PathLike | Sequence[str | os.PathLike]) -> list[Path]:
+    folders = [data_folder] if isinstance(data_folder, str | os.PathLike) else list(data_folder)
+    if not folders:
+        raise ValueError("choose at least one data folder")
+    return [Path(folder).absolute() for folder in folders]
+
+
 def make_dataset(
-    data_folder: str | os.PathLike,
+    data_folder: str | os.PathLike | Sequence[str | os.PathLike],
     store_folder: str | os.PathLike | None = None,
     *,
     overwrite: bool = False,
@@ -74,9 +81,12 @@ def make_dataset(
 ) -> DatasetSummary:
     """Build a DeepSS dataset folder from the annotated recordings in ``data_folder``.
 
-    ``store_folder`` defaults to ``data_folder`` + ``.npy`` and must end in
-    ``.npy``; an existing one is replaced only with ``overwrite``. ``options``
-    are the fields of :class:`DatasetOptions` (``event_std_seconds``,
+    ``data_folder`` is one folder or a list of them (their recordings must have
+    distinct stems); with the option ``recursive`` their sub-folders are searched
+    too. ``store_folder`` defaults to ``data_folder`` + ``.npy`` (with several
+    folders it must be given) and must end in ``.npy``; an existing one is
+    replaced only with ``overwrite``. ``options``
+    are the fields of :class:`DatasetOptions` (``recursive``, ``event_std_seconds``,
     ``gap_seconds``, ``make_individual_targets``, ``train``/``val``/``test``
     fractions, ``train_by``/``val_by``/``test_by`` = ``'files'`` or
     ``'samples'``, ``seed``). ``progress`` counts dataset samples written
@@ -85,13 +95,15 @@ def make_dataset(
     error, and either way the unfinished folder is removed.
     """
     opts = DatasetOptions(**options)
-    data_folder = Path(data_folder).absolute()
-    store = Path(store_folder).absolute() if store_folder else default_store_folder(data_folder)
+    data_folders = _data_folders(data_folder)
+    if not store_folder and len(data_folders) > 1:
+        raise ValueError("several data folders: choose the store folder (<name>.npy) to write")
+    store = Path(store_folder).absolute() if store_folder else default_store_folder(data_folders[0])
     if store.suffix != STORE_SUFFIX:
         raise FileFormatError(store, f"the store folder must end in {STORE_SUFFIX} (DeepSS finds datasets by that suffix)")
     if store.exists() and not overwrite:
         raise FileExistsError(f"{store} exists; choose another store folder or overwrite it")
-    sources = find_sources(data_folder)
+    sources = find_sources(data_folders, opts.recursive)
     classes = tg.ClassInfo.from_song_types(sources.song_types)
     plan = plan_splits({r.name: r.n_samples for r in sources.recordings}, opts.fractions, opts.split_by, opts.seed)
     sizes = split_sizes(plan)
@@ -99,7 +111,7 @@ def make_dataset(
     if opts.make_individual_targets:
         shapes.update({f"y_{name}": 2 for name in classes.song_names})
     total = sum(sizes.values())
-    stopped = f"making the dataset from {data_folder} was cancelled; nothing was written"
+    stopped = f"making the dataset from {', '.join(map(str, data_folders))} was cancelled; nothing was written"
 
     def step(recording: str) -> None:
         if progress is not None:
@@ -113,7 +125,7 @@ def make_dataset(
         for recording in sources.recordings:
             for _ in _write_recording(recording, plan[recording.name], arrays, offsets, sources, classes, opts):
                 step(recording.name)
-        write_attrs(tmp, _attrs(data_folder, store, sources, classes, plan, opts))
+        write_attrs(tmp, _attrs(data_folders, store, sources, classes, plan, opts))
     return DatasetSummary(
         store, [r.name for r in sources.recordings], sources.skipped, sizes, sources.samplerate, list(classes.names)
     )
@@ -154,7 +166,7 @@ def _load_at_rate(recording: Recording) -> np.ndarray:
     return resample(x, *recording.resampling)[: recording.n_samples]
 
 
-def _attrs(data_folder, store, sources: Sources, classes: tg.ClassInfo, plan, opts: DatasetOptions) -> dict:
+def _attrs(data_folders: list[Path], store, sources: Sources, classes: tg.ClassInfo, plan, opts: DatasetOptions) -> dict:
     attrs = {
         "samplerate_x_Hz": sources.samplerate,
         "samplerate_y_Hz": sources.samplerate,
@@ -162,7 +174,8 @@ def _attrs(data_folder, store, sources: Sources, classes: tg.ClassInfo, plan, op
         "class_types": list(classes.types),
         "event_std_seconds": opts.event_std_seconds,
         "gap_seconds": opts.gap_seconds,
-        "data_folder": str(data_folder),
+        # one folder as DeepSS writes it; several as a list
+        "data_folder": str(data_folders[0]) if len(data_folders) == 1 else [str(f) for f in data_folders],
         "store_folder": str(store),
         # {recording: {split: [[start, stop], ...]}} in samples at samplerate_x_Hz
         "data_splits": {

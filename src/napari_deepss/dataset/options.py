@@ -17,6 +17,9 @@ from .splits import SPLIT_BY, SPLIT_NAMES
 class DatasetOptions(Options):
     """How annotations become targets and how recordings are split (fractions are relative to their sum)."""
 
+    recursive: bool = option(
+        False, "Search sub-folders",
+        "Also use the recordings in the sub-folders of the data folder(s), e.g. round1/ and round2/ of annotation.")
     make_individual_targets: bool = option(
         False, "Make individual training targets",
         "Also write y_<type>.npy ([noise, type]) per song type, to train a network for one song type.")

@@ -34,25 +34,38 @@ class Sources:
     skipped: list[str]  # audio files without annotations
 
 
-def find_sources(data_folder: Path) -> Sources:
-    """Pair audio with ``<stem>_annotations.csv`` and check that they fit together.
+def find_sources(data_folders: Path | list[Path], recursive: bool = False) -> Sources:
+    """Pair audio with ``<stem>_annotations.csv`` in one or several folders and check that they fit together.
 
-    Raises :class:`FileFormatError` for: no annotated recording, mixed channel
-    counts (naming the files), a song type that is an event in one file and a
-    segment in another, and annotations outside their recording.
+    With ``recursive`` the folders' sub-folders are searched too (e.g.
+    ``round1/``, ``round2/``). Recordings are named by their stem, which must
+    be unique over all folders. Raises :class:`FileFormatError` for: no
+    annotated recording, two recordings with one stem (naming both files),
+    mixed channel counts (naming the files), a song type that is an event in
+    one file and a segment in another, and annotations outside their recording.
     """
-    if not data_folder.is_dir():
-        raise FileFormatError(data_folder, "the data folder does not exist")
-    audio = recordings_in(data_folder)
+    folders = [data_folders] if isinstance(data_folders, Path) else list(data_folders)
+    found = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise FileFormatError(folder, "the data folder does not exist")
+        in_folder = recordings_in(folder, recursive)
+        if not in_folder and len(folders) > 1:  # a folder that adds nothing is a mistake, not a choice
+            hint = "" if recursive else "; search the sub-folders too?"
+            raise FileFormatError(folder, f"no recordings in this data folder{hint}")
+        found.update({p.resolve(): p for p in in_folder})
+    audio = sorted(found.values())
     paired = sorted((p for p in audio if annotations_path_for(p).is_file()), key=recording_stem)  # the order of writing
-    skipped = [p.name for p in audio if p not in paired]
+    skipped = [_shown_name(p, folders) for p in audio if p not in paired]
+    where = folders[0] if len(folders) == 1 else ", ".join(map(str, folders))
     if skipped:
-        warnings.warn(f"{data_folder}: skipping {len(skipped)} recording(s) without annotations: {', '.join(skipped)}", stacklevel=3)
+        warnings.warn(f"{where}: skipping {len(skipped)} recording(s) without annotations: {', '.join(skipped)}", stacklevel=3)
     if not paired:
-        raise FileFormatError(data_folder, "no recording with annotations (<stem>.wav beside <stem>_annotations.csv)")
-    _check_unique_stems(data_folder, paired)
+        raise FileFormatError(where, "no recording with annotations (<stem>.wav beside <stem>_annotations.csv)"
+                                     + ("" if recursive else "; search the sub-folders too?"))
+    _check_unique_stems(where, paired)
     infos = [audio_info(p) for p in paired]
-    n_channels = _common_channel_count(data_folder, infos)
+    n_channels = _common_channel_count(where, infos)
     samplerate = max(info.samplerate for info in infos)
     annotations = [read_annotations(annotations_path_for(p)) for p in paired]
     song_types = _merged_song_types(paired, annotations)
@@ -65,14 +78,26 @@ def find_sources(data_folder: Path) -> Sources:
     return Sources(recordings, samplerate, n_channels, song_types, skipped)
 
 
-def _check_unique_stems(folder: Path, paths: list[Path]) -> None:
-    stems = [recording_stem(p) for p in paths]
-    doubled = sorted({s for s in stems if stems.count(s) > 1})
+def _shown_name(path: Path, folders: list[Path]) -> str:
+    """A recording's path relative to its data folder (its name, in the folder itself)."""
+    for folder in folders:
+        if path.is_relative_to(folder):
+            return str(path.relative_to(folder))
+    return str(path)
+
+
+def _check_unique_stems(folder: Path | str, paths: list[Path]) -> None:
+    by_stem: dict[str, list[Path]] = {}
+    for path in paths:
+        by_stem.setdefault(recording_stem(path), []).append(path)
+    doubled = {stem: found for stem, found in by_stem.items() if len(found) > 1}
     if doubled:
-        raise FileFormatError(folder, f"several audio files share the stem(s) {', '.join(doubled)}; keep one per annotation file")
+        listing = "; ".join(f"{stem}: {', '.join(map(str, found))}" for stem, found in sorted(doubled.items()))
+        raise FileFormatError(folder, f"several audio files share a stem ({listing}); a dataset names recordings by "
+                                      "their stem: keep one per stem or rename them")
 
 
-def _common_channel_count(folder: Path, infos: list[AudioInfo]) -> int:
+def _common_channel_count(folder: Path | str, infos: list[AudioInfo]) -> int:
     counts: dict[int, list[str]] = {}
     for info in infos:
         counts.setdefault(info.n_channels, []).append(Path(info.path).name)

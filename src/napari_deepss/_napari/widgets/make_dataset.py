@@ -1,5 +1,7 @@
 """Make dataset dock widget: the DeepSS "Make dataset for training" dialog in napari.
 
+Data folders: one, plus any number of further folders (+), and the form's
+*Search sub-folders* (``recursive``) to use their sub-folders too.
 The form is generated from :class:`~napari_deepss.dataset.DatasetOptions`, so
 its field names are the keyword names of :func:`~napari_deepss.dataset.make_dataset`
 (``widget.gap_seconds.value = 0.004``). The build runs in a napari thread
@@ -13,7 +15,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from magicgui.widgets import CheckBox, Container, FileEdit
+from magicgui.widgets import CheckBox, Container, FileEdit, ListEdit
 from napari.utils.notifications import show_error, show_info
 
 from ...dataset import DatasetOptions, default_store_folder, make_dataset
@@ -30,6 +32,10 @@ class MakeDatasetWidget(Container):
         self.viewer = napari_viewer
         data_folder = FileEdit(name="data_folder", label="Data folder", mode="d",
                                tooltip="Folder with recordings and <stem>_annotations.csv beside each.")
+        more_folders = ListEdit(name="more_data_folders", label="More data folders", value=[], layout="vertical",
+                                annotation=list[Path], options={"mode": "d"},
+                                tooltip="Further folders of annotated recordings (+ adds one); recordings are named "
+                                        "by their stem, which must be unique over all folders.")
         store_folder = FileEdit(name="store_folder", label="Store folder", mode="w", nullable=True, filter="*.npy",
                                 tooltip="Dataset folder to write; its name must end in .npy (default: data folder + .npy).")
         overwrite = CheckBox(name="overwrite", label="Overwrite", value=False,
@@ -38,7 +44,7 @@ class MakeDatasetWidget(Container):
                                   tooltip="Show the train split (audio and targets) in the viewer, to check the dataset.")
         self.run_button, self.cancel_button, self.status = job_buttons("Make dataset", "Cancel", "cancel_button")
         self.option_form = OptionForm(DatasetOptions)
-        self.extend([data_folder, store_folder, overwrite, *self.option_form.fields.values(), open_when_done,
+        self.extend([data_folder, more_folders, store_folder, overwrite, *self.option_form.fields.values(), open_when_done,
                      self.run_button, self.cancel_button, self.status])
         self._suggested_store: Path | None = None
         self.jobs = JobController(self, "Make dataset", busy=[self.run_button], stop_button=self.cancel_button,
@@ -51,6 +57,11 @@ class MakeDatasetWidget(Container):
     def options(self) -> dict:
         """The keyword arguments of make_dataset that the form holds."""
         return self.option_form.read().to_dict()
+
+    def data_folders(self) -> list[Path]:
+        """The data folder and the further folders chosen (empty rows left out)."""
+        more = [Path(folder) for folder in self.more_data_folders.value if str(folder).strip() not in ("", ".")]
+        return [self.data_folder.value, *more]
 
     def _suggest_store_folder(self, data_folder: Path) -> None:
         """Follow the data folder with ``<data folder>.npy`` until the user types a store folder of their own."""
@@ -69,7 +80,7 @@ class MakeDatasetWidget(Container):
         except ValueError as err:
             show_error(f"Make dataset: {err}")
             return
-        job = functools.partial(make_dataset, self.data_folder.value, self.store_folder.value,
+        job = functools.partial(make_dataset, self.data_folders(), self.store_folder.value,
                                 overwrite=self.overwrite.value, **options)
         self.jobs.start(job, status="Checking recordings and annotations…")
 
