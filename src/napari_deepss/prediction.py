@@ -29,7 +29,7 @@ import numpy as np
 
 from .annotations import Annotations
 from .atomic import atomic_path
-from .audio import load_audio
+from .audio import check_finite, load_audio
 from .chunk_layout import ChunkLayout
 from .dataset.targets import NOISE
 from .disk_space import require_free_space
@@ -152,6 +152,7 @@ def _samples(audio, samplerate: float | None) -> tuple[np.ndarray, float]:
         x = x[:, np.newaxis]
     if x.ndim != 2 or len(x) == 0:
         raise ValueError(f"samples must be [samples, channels] and not empty, got shape {x.shape}")
+    check_finite(x, samplerate, "the audio samples")
     return x, float(samplerate)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..annotations import Annotations, annotations_path_for, read_annotations, recording_stem
+from ..annotations import Annotations, annotations_path_for, merged_song_types, read_annotations, recording_stem
 from ..audio import AudioInfo, audio_info, recordings_in
 from ..errors import FileFormatError
 from ..resampling import resampling_factors
@@ -42,7 +42,8 @@ def find_sources(data_folder: Path) -> Sources:
     segment in another, and annotations outside their recording.
     """
     if not data_folder.is_dir():
-        raise FileFormatError(data_folder, "the data folder does not exist")
+        raise FileFormatError(data_folder, "not a folder: give the folder that holds the recordings and their "
+                              "annotation files" if data_folder.exists() else "the data folder does not exist")
     audio = recordings_in(data_folder)
     paired = sorted((p for p in audio if annotations_path_for(p).is_file()), key=recording_stem)  # the order of writing
     skipped = [p.name for p in audio if p not in paired]
@@ -83,17 +84,7 @@ def _common_channel_count(folder: Path, infos: list[AudioInfo]) -> int:
 
 
 def _merged_song_types(paths: list[Path], tables: list[Annotations]) -> dict[str, str]:
-    merged: dict[str, tuple[str, Path]] = {}
-    for path, table in zip(paths, tables):
-        for name, kind in table.song_types.items():
-            if name in merged and merged[name][0] != kind:
-                other_kind, other = merged[name]
-                raise FileFormatError(
-                    annotations_path_for(path),
-                    f"song type {name!r} is a {kind} here but a {other_kind} in {annotations_path_for(other).name}",
-                )
-            merged.setdefault(name, (kind, path))
-    song_types = {name: kind for name, (kind, _) in merged.items()}
+    song_types = merged_song_types([(annotations_path_for(path), table) for path, table in zip(paths, tables)])
     if not song_types:
         raise FileFormatError(paths[0].parent, "the annotation files declare no song type")
     return song_types
