@@ -38,13 +38,22 @@ def autosave_path_for(csv_path: str | os.PathLike) -> Path:
 
 def save_annotations(annotations: Annotations, csv_path: str | os.PathLike) -> Path:
     """Write ``csv_path`` atomically, keeping the file it replaces as the backup; drop the autosave."""
+    write_with_backup(annotations, csv_path)
+    discard_autosave(csv_path)
+    return Path(csv_path)
+
+
+def write_with_backup(annotations: Annotations, csv_path: str | os.PathLike) -> Path:
+    """Write ``csv_path`` atomically, keeping the file it replaces as the backup (its autosave is left alone).
+
+    ``dss predict --overwrite`` replaces annotation files this way: an
+    autosave of unsaved edits still belongs to the replaced file's editor.
+    """
     csv_path = Path(csv_path)
     if csv_path.is_file():
         with atomic_path(backup_path_for(csv_path)) as tmp:
             shutil.copyfile(csv_path, tmp)
-    write_annotations(annotations, csv_path)
-    discard_autosave(csv_path)
-    return csv_path
+    return write_annotations(annotations, csv_path)
 
 
 def write_autosave(annotations: Annotations, csv_path: str | os.PathLike) -> Path:
