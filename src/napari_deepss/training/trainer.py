@@ -200,9 +200,10 @@ def _output_stem(config: TrainConfig) -> Path:
 
 def _remove_stale_temporaries(save_dir: Path, prefix: str) -> None:
     """Temporaries of earlier runs of this prefix, killed while writing (their outputs had other time stamps)."""
-    stem = re.compile(rf"{re.escape(f'{prefix}_' if prefix else '')}\d{{8}}_\d{{6}}_(model|params|results)")
+    start = f"{prefix}_" if prefix else ""
+    stem = re.compile(rf"{re.escape(start)}\d{{8}}_\d{{6}}_(model|params|results)")
     remove_stale_temporaries(save_dir, lambda name, rest: stem.fullmatch(name) is not None,
-                             f"{save_dir / (f'{prefix}_' if prefix else '')}<time stamp>")
+                             str(save_dir / f"{start}<time stamp>"))
 
 
 def _params(config: TrainConfig, attrs: dict, splits: dict[str, Split], ranges: dict) -> dict:
