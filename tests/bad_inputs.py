@@ -13,6 +13,7 @@ TensorFlow: they are built only in the core tests.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 from collections.abc import Callable
@@ -75,6 +76,19 @@ def hashes(folder: Path) -> dict[str, str]:
     """Every file below ``folder`` (links not followed) -> its content's hash; what a refusal must leave alone."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
             for p in sorted(folder.rglob("*")) if not p.is_symlink()}
+
+
+@contextlib.contextmanager
+def unchanged(folder: Path):
+    """Assert that the block leaves every file below ``folder`` as it was (and adds none)."""
+    before = hashes(folder)
+    yield
+    assert hashes(folder) == before
+
+
+def assert_refusal(case: Case, message: str) -> None:
+    """The message names the case's file and says what is wrong."""
+    assert str(case.named) in message and case.says in message, message
 
 
 def _fresh(folder: Path) -> Path:

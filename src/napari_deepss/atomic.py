@@ -54,21 +54,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     name. On an exception it is removed and ``path`` is untouched.
     """
     target = _resolved(path)
-    remove_stale_temporaries_of(target)
-    tmp = _create_temporary(target, _make_file)
-    try:
+    with _in_place_of(target, _make_file, Path.unlink) as tmp:
         yield tmp
         _keep_mode(target, tmp)
         _sync(tmp)
         os.replace(tmp, target)
         _sync_folder(target.parent)
-    except OSError as err:
-        if not _about_writing(err, tmp):
-            raise
-        raise output_error(target, err) from err
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 @contextlib.contextmanager
@@ -82,9 +73,8 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Pat
     target = _resolved(path)
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; pass overwrite=True to replace it")
-    remove_stale_temporaries_of(target)
-    tmp = _create_temporary(target, lambda p: os.mkdir(p, 0o777))
-    try:
+    # removed at the end: the unfinished folder, or the old one swapped out
+    with _in_place_of(target, lambda p: os.mkdir(p, 0o777), lambda p: shutil.rmtree(p, ignore_errors=True)) as tmp:
         yield tmp
         _sync_tree(tmp)
         if target.exists():
@@ -94,13 +84,25 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Pat
         else:
             os.replace(tmp, target)
         _sync_folder(target.parent)
+
+
+@contextlib.contextmanager
+def _in_place_of(target: Path, make, remove) -> Iterator[Path]:
+    """A fresh temporary for ``target`` (made by ``make``, stale ones removed first), gone at the end.
+
+    Errors of writing it become :class:`OutputError` naming ``target``.
+    """
+    remove_stale_temporaries_of(target)
+    tmp = _create_temporary(target, make)
+    try:
+        yield tmp
     except OSError as err:
         if not _about_writing(err, tmp):
             raise
         raise output_error(target, err) from err
     finally:
-        if tmp.exists():  # the unfinished folder, or the old one swapped out
-            shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.exists():
+            remove(tmp)
 
 
 def output_error(output: Path, err: OSError) -> OutputError:

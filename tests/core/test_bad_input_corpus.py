@@ -6,7 +6,7 @@ The napari readers get the same corpus in ``tests/napari/test_bad_input_corpus.p
 from __future__ import annotations
 
 import pytest
-from bad_inputs import Material, build_corpus, hashes, names_with
+from bad_inputs import Material, assert_refusal, build_corpus, names_with, unchanged
 from mounts import read_only
 from predict_helpers import fly_slice, saved_amplitude_network, stereo_fly
 
@@ -25,32 +25,28 @@ def corpus(tmp_path_factory, fly_wav, bird_dir):
     return root, build_corpus(root, Material(fly_wav, bird_dir, network), CORE)
 
 
-def _refusal_message(err: str, case) -> None:
-    """One line ``dss: error: <file>: <problem>`` after what the progress bar drew (if it had started)."""
-    assert "Traceback" not in err, err
-    last = err.replace("\r", "\n").strip().splitlines()[-1]
-    assert last.startswith("dss: error: ") and str(case.named) in last and case.says in last, err
-
-
 @pytest.mark.parametrize("name", CORE)
 def test_the_core_refuses(corpus, name):
     root, cases = corpus
-    case = cases[name]
-    before = hashes(root / name)
-    with pytest.raises(case.error) as error:
-        case.core()
-    assert str(case.named) in str(error.value) and case.says in str(error.value)
-    assert hashes(root / name) == before
+    with unchanged(root / name), pytest.raises(cases[name].error) as error:
+        cases[name].core()
+    assert_refusal(cases[name], str(error.value))
 
 
 @pytest.mark.parametrize("name", CORE)
 def test_dss_refuses(corpus, name, capsys):
     root, cases = corpus
-    case = cases[name]
-    before = hashes(root / name)
-    assert main(list(case.dss)) == 2
-    _refusal_message(capsys.readouterr().err, case)
-    assert hashes(root / name) == before
+    with unchanged(root / name):
+        assert main(list(cases[name].dss)) == 2
+    assert_refusal(cases[name], _error_line(capsys.readouterr().err))
+
+
+def _error_line(err: str) -> str:
+    """The one line ``dss: error: <file>: <problem>``, after what the progress bar drew (if it had started)."""
+    assert "Traceback" not in err, err
+    last = err.replace("\r", "\n").strip().splitlines()[-1]
+    assert last.startswith("dss: error: "), err
+    return last
 
 
 def test_outputs_into_a_read_only_folder_are_errors_naming_them(corpus, fly_wav, tmp_path, capsys):
@@ -59,17 +55,14 @@ def test_outputs_into_a_read_only_folder_are_errors_naming_them(corpus, fly_wav,
     wav = stereo_fly(fly_wav, tmp_path / "stereo", seconds=4.0)
     out = tmp_path / "out"
     out.mkdir()
-    before = hashes(tmp_path)
-    with read_only(out):
+    with unchanged(tmp_path), read_only(out):
         attempts = [(["make-dataset", str(data), "--store-folder", str(out / "fly.npy")], out / "fly.npy"),
                     (["predict", str(wav), str(root / "network" / "amplitude"), "--out-dir", str(out)],
                      out / "stereo_annotations.csv")]
         for argv, output in attempts:
             assert main(argv) == 2
-            err = capsys.readouterr().err
-            last = err.replace("\r", "\n").strip().splitlines()[-1]
-            assert last.startswith(f"dss: error: {output}: cannot write it: ") and ".part" not in err, err
-            assert "read-only" in last or "permission denied" in last
+            line = _error_line(capsys.readouterr().err)
+            assert line.startswith(f"dss: error: {output}: cannot write it: ") and ".part" not in line, line
+            assert "read-only" in line or "permission denied" in line
         with pytest.raises(OutputError, match="x_annotations.csv: cannot write it: "):
             save_annotations(read_annotations(data / "fly_annotations.csv"), out / "x_annotations.csv")
-    assert hashes(tmp_path) == before

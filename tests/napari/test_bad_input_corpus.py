@@ -6,7 +6,7 @@ The same corpus goes through the core and ``dss`` in ``tests/core/test_bad_input
 from __future__ import annotations
 
 import pytest
-from bad_inputs import Material, build_corpus, hashes, names_with
+from bad_inputs import Material, assert_refusal, build_corpus, names_with, unchanged
 
 from napari_deepss._napari._dataset_reader import get_dataset_reader
 from napari_deepss._napari._reader import get_reader
@@ -24,24 +24,20 @@ def corpus(tmp_path_factory, fly_wav, bird_dir):
 @pytest.mark.parametrize("name", READER)
 def test_the_reader_takes_the_file_and_refuses_it(corpus, name):
     root, cases = corpus
-    case = cases[name]
-    before = hashes(root / name)
-    reader = get_reader(str(case.opens)) or get_dataset_reader(str(case.opens))
+    opens = str(cases[name].opens)
+    reader = get_reader(opens) or get_dataset_reader(opens)
     assert reader is not None, "the file looks like ours: the plugin must take it and say what is wrong"
-    with pytest.raises(FileFormatError) as error:
-        reader(str(case.opens))
-    assert str(case.named) in str(error.value) and case.says in str(error.value)
-    assert hashes(root / name) == before
+    with unchanged(root / name), pytest.raises(FileFormatError) as error:
+        reader(opens)
+    assert_refusal(cases[name], str(error.value))
 
 
 @pytest.mark.parametrize("name", READER)
 def test_opening_it_in_napari_shows_the_error(corpus, name, make_napari_viewer):
     root, cases = corpus
-    case = cases[name]
-    before = hashes(root / name)
     viewer = make_napari_viewer()
-    with pytest.raises(FileFormatError) as error:  # napari passes the reader's error on: its notification shows it
-        viewer.open(case.opens, plugin="napari-deepss")
-    assert str(case.named) in str(error.value) and case.says in str(error.value)
+    # napari passes the reader's error on unchanged; its notification shows the message
+    with unchanged(root / name), pytest.raises(FileFormatError) as error:
+        viewer.open(cases[name].opens, plugin="napari-deepss")
+    assert_refusal(cases[name], str(error.value))
     assert len(viewer.layers) == 0
-    assert hashes(root / name) == before
