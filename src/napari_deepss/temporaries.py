@@ -97,9 +97,13 @@ def process_alive(pid: int) -> bool:
 
 
 def _size(path: Path) -> int:
-    if path.is_dir() and not path.is_symlink():
-        return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file())
-    return path.lstat().st_size
+    """Bytes in a file or below a folder (0 for what another process removes meanwhile)."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file())
+        return path.lstat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _remove(path: Path) -> None:
