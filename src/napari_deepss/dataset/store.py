@@ -138,8 +138,8 @@ def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "") -> tuple[dict,
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        problem = "not a folder" if data_dir.exists() else "no such folder"
-        raise FileFormatError(data_dir, f"{problem}: give a dataset folder (<name>.npy, made with 'dss make-dataset')")
+        raise FileFormatError(data_dir, "not a folder: give a dataset folder (<name>.npy)" if data_dir.exists()
+                              else "no such dataset folder (make one with 'dss make-dataset')")
     attrs = dict(read_attrs(data_dir))
     target = f"y_{y_suffix}" if y_suffix else "y"
     splits = {}
