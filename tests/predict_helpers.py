@@ -68,6 +68,28 @@ def amplitude_network(nb_hist: int = 64, rate: float = 1000.0, data_padding: int
     return model, params
 
 
+def saved_amplitude_network(folder: Path, rate: float) -> str:
+    """:func:`amplitude_network` saved as ``<folder>/amplitude_model.h5`` and ``_params.yaml``; returns the prefix."""
+    from napari_deepss.training import save_model, write_params
+
+    model, params = amplitude_network(rate=rate)
+    folder.mkdir(parents=True, exist_ok=True)
+    prefix = folder / "amplitude"
+    save_model(model, Path(f"{prefix}_model.h5"))
+    write_params(Path(f"{prefix}_params.yaml"), params)
+    return str(prefix)
+
+
+def stereo_fly(fly_wav: Path, folder: Path, seconds: float = FLY_SECONDS) -> Path:
+    """``seconds`` of the fly recording as a two-channel wav (what :func:`amplitude_network` takes)."""
+    samples, rate = soundfile.read(fly_wav, dtype="float32")
+    folder.mkdir(parents=True, exist_ok=True)
+    wav = folder / "stereo.wav"
+    mono = samples[: int(seconds * rate)]
+    soundfile.write(wav, np.stack([mono, mono], axis=1), rate)
+    return wav
+
+
 def train_tiny_fly_network_in_child(fly_wav: Path, folder: Path) -> tuple[str, Path]:
     """:func:`train_tiny_fly_network` in a child process, for tests with a napari viewer.
 
@@ -88,3 +110,4 @@ if __name__ == "__main__":
 
     trained = train_tiny_fly_network(Path(sys.argv[1]), Path(sys.argv[2]))
     print(*trained, sep="\n")
+

@@ -42,10 +42,23 @@ def autosave_path_for(csv_path: str | os.PathLike) -> Path:
 def save_annotations(annotations: Annotations, path: str | os.PathLike, *, audio=None, format: str | None = None) -> Path:
     """Write ``path`` atomically, keeping the file it replaces as the backup; drop the autosave.
 
+    See :func:`write_with_backup` for the format and the definitions file.
+    """
+    write_with_backup(annotations, path, audio=audio, format=format)
+    discard_autosave(path)
+    return Path(path)
+
+
+def write_with_backup(annotations: Annotations, path: str | os.PathLike, *, audio=None,
+                      format: str | None = None) -> Path:
+    """Write ``path`` atomically, keeping the file it replaces as the backup (its autosave is left alone).
+
     The format is the file name's (a DeepSS CSV for ``.csv``) or ``format``;
     ``<stem>_definitions.csv`` is written beside it
     (:func:`~napari_deepss.annotation_formats.write_recording_annotations`;
-    ``audio`` describes the recording for formats that store it).
+    ``audio`` describes the recording for formats that store it). ``dss
+    predict --overwrite`` replaces annotation files this way: an autosave of
+    unsaved edits still belongs to the replaced file's editor.
     """
     path = Path(path)
     fmt = format_for_writing(path, format)
@@ -53,7 +66,6 @@ def save_annotations(annotations: Annotations, path: str | os.PathLike, *, audio
         with atomic_path(backup_path_for(path)) as tmp:
             shutil.copyfile(path, tmp)
     write_recording_annotations(annotations, path, audio=audio, format=fmt.name)
-    discard_autosave(path)
     return path
 
 

@@ -142,6 +142,28 @@ def _infer_song_types(names, start, stop) -> dict[str, str]:
     return kinds
 
 
+def merged_song_types(tables: list[tuple[Path, Annotations]]) -> dict[str, str]:
+    """The song types of several annotation files ``(path, table)``, in order of first appearance.
+
+    Raises :class:`FileFormatError` naming both files when a song type is an
+    event in one and a segment in another.
+    """
+    merged: dict[str, tuple[str, Path]] = {}
+    for path, table in tables:
+        for name, kind in table.song_types.items():
+            if name in merged and merged[name][0] != kind:
+                other_kind, other = merged[name]
+                where = other if other.parent != path.parent else other.name
+                raise FileFormatError(path, f"song type {name!r} is {_a(kind)} here but {_a(other_kind)} in {where}; "
+                                      "a song type is either an event or a segment in all files")
+            merged.setdefault(name, (kind, path))
+    return {name: kind for name, (kind, _) in merged.items()}
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind == "event" else f"a {kind}"
+
+
 # --- paths -----------------------------------------------------------------
 
 

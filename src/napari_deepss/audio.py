@@ -8,7 +8,9 @@ Formats (as DeepSS reads them):
 - ``.h5``/``.hdf5`` with dataset ``data`` [samples, channels] and ``samplerate``
   as an attribute (of the file or of ``data``) or as a dataset.
 
-``.npz``/``.h5`` values are kept as they are (only cast to float32).
+``.npz``/``.h5`` values are kept as they are (only cast to float32). Audio
+holding NaN or infinite values, and data stored channels-first (more
+channels than samples), are refused naming the file.
 """
 
 from __future__ import annotations
@@ -65,7 +67,25 @@ def load_audio(path: str | os.PathLike) -> tuple[np.ndarray, float]:
         data, rate = _load_soundfile(path)
     else:
         raise FileFormatError(path, _unsupported(suffix))
-    return _as_samples(path, data), _as_rate(path, rate)
+    samples, rate = _as_samples(path, data), _as_rate(path, rate)
+    check_finite(samples, rate, path)
+    return samples, rate
+
+
+def check_finite(samples: np.ndarray, samplerate: float, source: str | os.PathLike) -> None:
+    """Raise :class:`FileFormatError` naming ``source`` and the first NaN or infinite sample, if there is one.
+
+    Such values pass through resampling, dataset targets and networks and come
+    out as NaN losses and empty predictions; they are caught where audio enters.
+    """
+    finite = np.isfinite(samples)
+    if finite.all():
+        return
+    bad = np.flatnonzero(~finite.reshape(-1))
+    sample, channel = divmod(int(bad[0]), samples.shape[1])
+    raise FileFormatError(source, (
+        f"sample {sample} (at {sample / samplerate:.6g} s, channel {channel}) is {samples[sample, channel]}; "
+        f"{len(bad)} value(s) are NaN or infinite. Audio must be finite numbers: repair or export the recording again"))
 
 
 def audio_info(path: str | os.PathLike) -> AudioInfo:
@@ -258,6 +278,11 @@ def _check_layout(path: Path, shape: tuple[int, ...], dtype: np.dtype) -> tuple[
     n_channels = 1 if len(shape) == 1 else int(shape[1])
     if shape[0] == 0 or n_channels == 0:
         raise FileFormatError(path, "the recording holds no samples")
+    if n_channels > shape[0]:
+        raise FileFormatError(path, (
+            f"data is shaped {tuple(shape)}: {n_channels} channels of {shape[0]} sample(s)? Recordings are stored "
+            f"[samples, channels]; this one looks channels-first: save its data transposed (data.T, shape "
+            f"{tuple(shape[::-1])})"))
     return int(shape[0]), n_channels
 
 

@@ -20,3 +20,14 @@ class FileFormatError(ValueError):
     def __reduce__(self):
         # rebuild from (path, problem), so the error survives pickling to and from worker processes
         return type(self), (self.path, self.problem)
+
+
+class OutputError(FileFormatError):
+    """An output cannot be written: no space, no permission, a folder that is missing or read-only.
+
+    It names the output the user asked for (never a hidden temporary) and what to do.
+    """
+
+
+class TrainingDiverged(ValueError):
+    """Training produced a NaN or infinite loss; the message says where and what was kept."""

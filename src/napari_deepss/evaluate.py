@@ -324,16 +324,17 @@ def evaluate_files(pairs, *, tolerance: float = DEFAULT_TOLERANCE) -> Evaluation
     """Score predicted against true annotation files: ``pairs`` of ``(true csv, predicted csv)``.
 
     The sample-wise matrix compares the segment labels of both at
-    :data:`SAMPLEWISE_RATE` (events are scored by matching only).
+    :data:`SAMPLEWISE_RATE` (events are scored by matching only). A song type
+    that is an event in one file and a segment in another is an error naming both.
     """
-    from .annotations import read_annotations
+    from pathlib import Path
+
+    from .annotations import merged_song_types, read_annotations
     from .metrics import confusion_matrix
 
     tables = [(read_annotations(t), read_annotations(p)) for t, p in pairs]
-    song_types = {}
-    for true, predicted in tables:
-        song_types.update(predicted.song_types)
-        song_types.update(true.song_types)
+    song_types = merged_song_types([(Path(path), table) for pair, tables_of_pair in zip(pairs, tables)
+                                    for path, table in zip(pair, tables_of_pair)])
     class_names = [NOISE, *sorted(n for n, kind in song_types.items() if kind == "segment" and n != NOISE)]
     scores, confusion = AnnotationScores(), np.zeros((len(class_names),) * 2, dtype=np.int64)
     for true, predicted in tables:

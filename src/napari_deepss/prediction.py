@@ -8,8 +8,8 @@ recording's own edge). Chunks are predicted a batch at a time and their
 probabilities streamed into the post-processing (:mod:`.postprocess`), so
 memory stays bounded for recordings of hours: besides the float32 audio, only
 one batch of probabilities exists at a time. The whole probability trace is
-kept only on request, as float32 in memory or in an ``.npy`` memory map on disk
-(``keep_probabilities``).
+kept only on request, as float32 in memory or in an ``.npy`` file on disk
+(``keep_probabilities``; returned as a read-only memory map of it).
 
 Audio at another rate than the network's (``samplerate_x_Hz``) is resampled
 (polyphase filter) first. Times are seconds from the start of the recording
@@ -29,11 +29,13 @@ import numpy as np
 
 from .annotations import Annotations
 from .atomic import atomic_path
-from .audio import load_audio
+from .audio import check_finite, load_audio
 from .chunk_layout import ChunkLayout
 from .dataset.targets import NOISE
+from .disk_space import require_free_space
 from .errors import FileFormatError
 from .jobs import Progress, ProgressCallback, check_stop
+from .npy_output import NpyOutput, npy_bytes
 from .postprocess import Postprocessor, PostprocessOptions
 from .resampling import resample, resampling_factors
 
@@ -111,15 +113,12 @@ def predict(
         for start, probabilities in layout.predict(model, x, batch_size):
             post.add(probabilities)
             if store is not None:
-                store[start:start + len(probabilities)] = probabilities
+                store.write_rows(start, probabilities)
             if progress is not None:
                 progress(Progress(start + len(probabilities), len(x)))
             check_stop(stop, f"prediction of {source} was stopped; nothing was written")
-        on_disk = isinstance(store, np.memmap)
-        if on_disk:
-            store.flush()
-    if on_disk:  # renamed to its final path now: reopen read-only
-        store = np.load(keep_probabilities, mmap_mode="r")
+    if isinstance(store, NpyOutput):  # renamed to its final path now: reopen read-only
+        store = _InMemory(np.load(keep_probabilities, mmap_mode="r"))
     events, segments = post.finish()
     return Prediction(
         events={n: np.clip(t, 0.0, duration) for n, t in events.items()},
@@ -128,7 +127,7 @@ def predict(
         class_types=class_types,
         samplerate=model_rate,
         duration_seconds=duration,
-        probabilities=store,
+        probabilities=None if store is None else store.array,
     )
 
 
@@ -153,17 +152,33 @@ def _samples(audio, samplerate: float | None) -> tuple[np.ndarray, float]:
         x = x[:, np.newaxis]
     if x.ndim != 2 or len(x) == 0:
         raise ValueError(f"samples must be [samples, channels] and not empty, got shape {x.shape}")
+    check_finite(x, samplerate, "the audio samples")
     return x, float(samplerate)
 
 
+@dataclass(frozen=True)
+class _InMemory:
+    """Probabilities kept as an array: :class:`~napari_deepss.npy_output.NpyOutput`'s ``write_rows`` in memory."""
+
+    array: np.ndarray
+
+    def write_rows(self, start: int, rows: np.ndarray) -> None:
+        self.array[start:start + len(rows)] = rows
+
+
 def _probability_store(keep, n_samples: int, n_classes: int, files: contextlib.ExitStack):
-    """Where the probabilities go: nowhere, a float32 array, or an ``.npy`` memory map written atomically."""
+    """Where the probabilities go: nowhere, a float32 array, or an ``.npy`` file written atomically.
+
+    The file is checked against the free disk space and allocated in full
+    first, so a full disk is an error naming it before any work is done.
+    """
     if keep is False or keep is None:
         return None
     if keep is True:
-        return np.empty((n_samples, n_classes), dtype=np.float32)
+        return _InMemory(np.empty((n_samples, n_classes), dtype=np.float32))
     path = Path(keep)
     if path.suffix != ".npy":
         raise FileFormatError(path, "probabilities are written as .npy: give a path ending in .npy")
+    require_free_space(path, npy_bytes((n_samples, n_classes), np.float32))
     tmp = files.enter_context(atomic_path(path))
-    return np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n_samples, n_classes))
+    return NpyOutput.create(tmp, n_samples, n_classes, np.float32)

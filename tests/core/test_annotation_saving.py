@@ -70,3 +70,16 @@ def test_saving_writes_the_definitions_that_keep_empty_song_types(tmp_path, fly_
     back = read_annotations(csv_path)
     assert back.song_types == {"pulse": "event", "sine": "segment", "click": "event"}
     assert int((~back.is_placeholder).sum()) == 374
+
+
+def test_saving_through_a_symlinked_csv_edits_the_file_it_points_to(tmp_path, fly_wav):
+    real = shutil.copy(annotations_path_for(fly_wav), tmp_path / "shared_annotations.csv")
+    real.chmod(0o640)
+    before = real.read_bytes()
+    (tmp_path / "rec").mkdir()
+    link = tmp_path / "rec" / "rec_annotations.csv"
+    link.symlink_to(real)
+    save_annotations(Annotations.from_rows(["pulse"], [1.5], [1.5]), link)
+    assert link.is_symlink() and read_annotations(real).names == ["pulse"]  # the real file got the edits
+    assert (real.stat().st_mode & 0o777) == 0o640  # and kept its permissions
+    assert backup_path_for(link).read_bytes() == before

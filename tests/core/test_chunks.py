@@ -104,3 +104,9 @@ def test_tf_dataset_yields_full_shuffled_batches_and_ordered_validation(fly_stor
     x, y, w = reader.read(np.arange(4))
     np.testing.assert_array_equal(ordered[0][0], x)
     np.testing.assert_array_equal(ordered[0][2], w)
+
+
+def test_a_file_given_as_the_dataset_says_not_a_folder(tmp_path):
+    (tmp_path / "x.npy").write_bytes(b"")
+    with pytest.raises(FileFormatError, match="x.npy: not a folder"):
+        open_dataset(tmp_path / "x.npy")

@@ -56,6 +56,8 @@ def test_predict_never_replaces_existing_annotations_silently(tiny_network, reco
 
     assert main(["predict", str(recordings), prefix, "--overwrite"]) == 0
     assert (recordings / "annotated_annotations.csv").read_bytes() != human
+    assert (recordings / "annotated_annotations.csv.bak").read_bytes() == human  # kept, as the GUI's save does
+    assert not (recordings / "new_annotations.csv.bak").exists()  # nothing was replaced there
 
 
 def test_predict_into_another_folder_with_probabilities(tiny_network, recordings, tmp_path):

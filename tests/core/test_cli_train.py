@@ -62,7 +62,7 @@ def test_ctrl_c_stops_after_the_step_and_still_writes_and_prints_the_files(fly_s
         time.sleep(0.2)
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=300)
-    assert child.returncode == 0, err
+    assert child.returncode == 130, err  # interrupted (128 + SIGINT), though the files are written
     assert "stopping after this step" in err and "stopped early; the best model so far is saved" in err
     written = out.split()
     assert [p.rsplit("_", 1)[1] for p in written] == ["model.h5", "params.yaml", "results.h5"]

@@ -219,8 +219,12 @@ def test_existing_store_is_kept_unless_overwrite(fly_folder):
     with pytest.raises(FileExistsError):
         make_dataset(fly_folder)
     assert stamp.exists()
+    with pytest.raises(FileFormatError, match="also holds keep"):  # a file of the user's inside: not only a dataset
+        make_dataset(fly_folder, overwrite=True)
+    assert stamp.read_text() == "old"
+    stamp.unlink()
     second = make_dataset(fly_folder, overwrite=True)
-    assert not stamp.exists() and set(second.split_samples) == {"train", "val", "test"}
+    assert set(second.split_samples) == {"train", "val", "test"}
 
 
 def test_cancelling_leaves_no_dataset(bird_folder):

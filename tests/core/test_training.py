@@ -17,7 +17,7 @@ from predict_helpers import fly_slice
 
 from napari_deepss import TrainConfig, load_model, make_dataset, train
 from napari_deepss.dataset.store import open_dataset
-from napari_deepss.errors import FileFormatError
+from napari_deepss.errors import FileFormatError, TrainingDiverged
 from napari_deepss.jobs import Progress, Stopped
 from napari_deepss.training import TrainResult, training_parts
 
@@ -242,3 +242,36 @@ def test_the_test_pass_scores_equal_dss_evaluate(bird_dir, tmp_path):
         evaluation = evaluate_dataset(str(result.model_path), store, batch_size=16)
         np.testing.assert_array_equal(f["confusion_matrix"][:], evaluation.confusion)
     assert evaluation.confusion.sum() == offset == len(test)
+
+
+def _poison(store, split: str) -> None:
+    """Overwrite a split's audio with NaN in place (a dataset made before NaN audio was refused, or by other tools)."""
+    x = np.load(store / split / "x.npy", mmap_mode="r+")
+    x[:] = np.nan
+    x.flush()
+
+
+@pytest.mark.parametrize(("split", "says"), [("train", "the training loss is nan at epoch 1, step 1"),
+                                             ("val", "the validation loss is nan after epoch 1")])
+def test_a_nan_loss_stops_training_and_keeps_no_network(fly_store, tmp_path, split, says):
+    store = shutil.copytree(fly_store, tmp_path / "poisoned.npy")
+    _poison(store, split)
+    with pytest.raises(TrainingDiverged, match=f"training diverged: {says}; no network was kept"):
+        train(data_dir=str(store), save_dir=str(tmp_path / "res"), nb_epoch=3, seed=1, **TINY)
+    assert list((tmp_path / "res").iterdir()) == []
+
+
+def test_a_nan_loss_later_keeps_the_network_of_the_finite_epochs(fly_store, tmp_path):
+    store = shutil.copytree(fly_store, tmp_path / "poisoned.npy")
+
+    def poison_after_the_first_epoch(p: Progress) -> None:
+        if p.phase == "val" and p.values["epoch"] == 1 and p.done == 1:
+            _poison(store, "train")  # the next epoch's batches are read from the file afterwards
+
+    with pytest.raises(TrainingDiverged, match="at epoch 2, step 1; the network of the best epoch before") as error:
+        train(data_dir=str(store), save_dir=str(tmp_path / "res"), nb_epoch=3, seed=1,
+              progress=poison_after_the_first_epoch, **TINY)
+    model_path = str(error.value).split("is kept: ")[1].split(". NaN")[0]
+    model, params = load_model(model_path)
+    assert all(np.isfinite(w).all() for w in model.get_weights()) and params["class_names"] == ["noise", "pulse"]
+    assert sorted(p.name.rsplit("_", 1)[1] for p in (tmp_path / "res").iterdir()) == ["model.h5", "params.yaml"]

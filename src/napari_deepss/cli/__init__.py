@@ -9,7 +9,9 @@ import heavy libraries (TensorFlow, napari) only inside ``run``, so that
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import sys
 
 from .._version import __version__
@@ -36,14 +38,31 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 0
+    with _notes_on_stderr():
+        try:
+            return int(args.func(args) or 0)
+        except (FileFormatError, FileExistsError, FileNotFoundError, ValueError) as err:
+            print(f"dss: error: {err}", file=sys.stderr)
+            return 2
+        except OSError as err:  # the system refused (permissions, a full disk...); the message names the file
+            print(f"dss: error: {err}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            print("dss: interrupted", file=sys.stderr)
+            return 130
+
+
+@contextlib.contextmanager
+def _notes_on_stderr():
+    """Print the package's log warnings (e.g. stale temporaries removed) as ``dss: ...`` lines while a command runs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("dss: %(message)s"))
+    logger = logging.getLogger("napari_deepss")
+    logger.addHandler(handler)
     try:
-        return int(args.func(args) or 0)
-    except (FileFormatError, FileExistsError, FileNotFoundError, ValueError) as err:
-        print(f"dss: error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("dss: interrupted", file=sys.stderr)
-        return 130
+        yield
+    finally:
+        logger.removeHandler(handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..annotations import ANNOTATIONS_SUFFIX, recording_stem, write_annotations
+from ..annotation_saving import write_with_backup
+from ..annotations import ANNOTATIONS_SUFFIX, recording_stem
 from ..audio import audio_info, recordings_in
 from ..errors import FileFormatError
 from ..options import add_arguments
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
             prediction = predict(recording, model, params=params, options=options, batch_size=args.batch_size,
                                  keep_probabilities=probabilities if args.save_probabilities else False,
                                  progress=sub_progress(progress, base, duration, sum(durations), recording.name))
-            write_annotations(prediction.annotations(), output)
+            write_with_backup(prediction.annotations(), output)
             found = {**{n: len(t) for n, t in prediction.events.items()},
                      **{n: len(t) for n, t in prediction.segments.items()}}
             tqdm.write(f"{recording.name}: {', '.join(f'{k} {n}' for n, k in found.items()) or 'no song types'} "

@@ -1,7 +1,8 @@
 """``dss train``: train a network on a dataset folder (flags generated from TrainConfig).
 
 Ctrl-C once stops after the current step and still writes the model, params
-and test results; a second Ctrl-C aborts.
+and test results, then exits with 130 (interrupted, as shells expect); a second
+Ctrl-C aborts.
 """
 
 from __future__ import annotations
@@ -36,16 +37,18 @@ def run(args) -> int:
     from ..training import train
 
     stop = threading.Event()
+    code = 0
     try:
         with _stop_on_first_interrupt(stop):
             result = train(config, stop=stop)
     except Stopped as stopped:
         result = stopped.result
         print("dss train: stopped early; the best model so far is saved", file=sys.stderr)
+        code = 130
     for path in (result.model_path, result.params_path, result.results_path):
         if path is not None:
             print(path)
-    return 0
+    return code
 
 
 @contextlib.contextmanager

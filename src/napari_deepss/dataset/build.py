@@ -2,13 +2,15 @@
 
 A long job (:mod:`napari_deepss.jobs`): it reports :class:`~napari_deepss.jobs.Progress`
 after every block it writes and, once its ``stop`` event is set, raises
-:class:`~napari_deepss.jobs.Stopped` and leaves nothing behind. Everything is
-checked before the first byte is written; recordings are then read one at a
-time, resampled to the dataset rate if needed, and written block by block
-into ``.npy`` arrays (created with ``open_memmap``, each block written through
-a memory map of just its rows) inside a temporary folder beside the target,
-which is renamed to ``<name>.npy`` only when complete. Peak memory is about
-one recording (float32) plus one block.
+:class:`~napari_deepss.jobs.Stopped` and leaves nothing behind. Everything but
+the sample values (NaN or inf, found as each recording is read) is checked
+before the first byte is written: the store folder (:mod:`.overwrite`), the
+recordings and annotations (:mod:`.sources`, :mod:`.trainable`) and the free
+disk space. Recordings are then read one at a time, resampled to the dataset
+rate if needed, and written block by block into ``.npy`` arrays allocated in
+full beforehand (:mod:`napari_deepss.npy_output`) inside a temporary folder
+beside the target, which is renamed to ``<name>.npy`` only when complete. Peak
+memory is about one recording (float32) plus one block.
 """
 
 from __future__ import annotations
@@ -21,16 +23,21 @@ from pathlib import Path
 
 import numpy as np
 
+from .._version import __version__
 from ..atomic import atomic_dir
 from ..audio import load_audio
+from ..disk_space import require_free_space
 from ..errors import FileFormatError
 from ..jobs import Progress, ProgressCallback, check_stop
+from ..npy_output import NpyOutput
 from ..resampling import resample
 from . import targets as tg
 from .options import DatasetOptions
 from .sources import Recording, Sources, find_sources
 from .splits import Piece, plan_splits, split_sizes
-from .store import STORE_SUFFIX, ArrayFile, create_split_arrays, write_attrs
+from .overwrite import MADE_BY, check_store_folder
+from .store import STORE_SUFFIX, create_split_arrays, split_bytes, write_attrs
+from .trainable import check_trainable
 
 BLOCK_SAMPLES = 2**18
 
@@ -85,7 +92,8 @@ def make_dataset(
     distinct stems); with the option ``recursive`` their sub-folders are searched
     too. ``store_folder`` defaults to ``data_folder`` + ``.npy`` (with several
     folders it must be given) and must end in ``.npy``; an existing one is
-    replaced only with ``overwrite``. ``options``
+    replaced only with ``overwrite``, and only if it is an old dataset made here
+    (:mod:`.overwrite`). ``options``
     are the fields of :class:`DatasetOptions` (``recursive``, ``event_std_seconds``,
     ``gap_seconds``, ``make_individual_targets``, ``train``/``val``/``test``
     fractions, ``train_by``/``val_by``/``test_by`` = ``'files'`` or
@@ -101,9 +109,9 @@ def make_dataset(
     store = Path(store_folder).absolute() if store_folder else default_store_folder(data_folders[0])
     if store.suffix != STORE_SUFFIX:
         raise FileFormatError(store, f"the store folder must end in {STORE_SUFFIX} (DeepSS finds datasets by that suffix)")
-    if store.exists() and not overwrite:
-        raise FileExistsError(f"{store} exists; choose another store folder or overwrite it")
+    check_store_folder(store, data_folders, overwrite)
     sources = find_sources(data_folders, opts.recursive)
+    check_trainable(data_folders, sources)
     classes = tg.ClassInfo.from_song_types(sources.song_types)
     plan = plan_splits({r.name: r.n_samples for r in sources.recordings}, opts.fractions, opts.split_by, opts.seed)
     sizes = split_sizes(plan)
@@ -111,6 +119,7 @@ def make_dataset(
     if opts.make_individual_targets:
         shapes.update({f"y_{name}": 2 for name in classes.song_names})
     total = sum(sizes.values())
+    require_free_space(store, sum(split_bytes(n, shapes) for n in sizes.values()))
     stopped = f"making the dataset from {', '.join(map(str, data_folders))} was cancelled; nothing was written"
 
     def step(recording: str) -> None:
@@ -134,7 +143,7 @@ def make_dataset(
 def _write_recording(
     recording: Recording,
     pieces: list[Piece],
-    arrays: dict[str, dict[str, ArrayFile]],
+    arrays: dict[str, dict[str, NpyOutput]],
     offsets: dict[str, int],
     sources: Sources,
     classes: tg.ClassInfo,
@@ -184,6 +193,7 @@ def _attrs(data_folders: list[Path], store, sources: Sources, classes: tg.ClassI
         },
         "splits": {split: {"fraction": opts.fractions[split], "by": opts.split_by[split]} for split in opts.fractions},
         "seed": opts.seed,
+        "made_by": f"{MADE_BY} {__version__}",  # what overwrite may replace (see .overwrite)
     }
     if opts.make_individual_targets:
         for name, kind in zip(classes.song_names, classes.types[1:]):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..annotations import Annotations, annotations_path_for, read_annotations, recording_stem
+from ..annotations import Annotations, annotations_path_for, merged_song_types, read_annotations, recording_stem
 from ..audio import AudioInfo, audio_info, recordings_in
 from ..errors import FileFormatError
 from ..resampling import resampling_factors
@@ -48,7 +48,8 @@ def find_sources(data_folders: Path | list[Path], recursive: bool = False) -> So
     found = {}
     for folder in folders:
         if not folder.is_dir():
-            raise FileFormatError(folder, "the data folder does not exist")
+            raise FileFormatError(folder, "not a folder: give the folder that holds the recordings and their "
+                                  "annotation files" if folder.exists() else "the data folder does not exist")
         in_folder = recordings_in(folder, recursive)
         if not in_folder and len(folders) > 1:  # a folder that adds nothing is a mistake, not a choice
             hint = "" if recursive else "; search the sub-folders too?"
@@ -108,17 +109,7 @@ def _common_channel_count(folder: Path | str, infos: list[AudioInfo]) -> int:
 
 
 def _merged_song_types(paths: list[Path], tables: list[Annotations]) -> dict[str, str]:
-    merged: dict[str, tuple[str, Path]] = {}
-    for path, table in zip(paths, tables):
-        for name, kind in table.song_types.items():
-            if name in merged and merged[name][0] != kind:
-                other_kind, other = merged[name]
-                raise FileFormatError(
-                    annotations_path_for(path),
-                    f"song type {name!r} is a {kind} here but a {other_kind} in {annotations_path_for(other).name}",
-                )
-            merged.setdefault(name, (kind, path))
-    song_types = {name: kind for name, (kind, _) in merged.items()}
+    song_types = merged_song_types([(annotations_path_for(path), table) for path, table in zip(paths, tables)])
     if not song_types:
         raise FileFormatError(paths[0].parent, "the annotation files declare no song type")
     return song_types

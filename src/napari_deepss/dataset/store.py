@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError
+from ..npy_output import NpyOutput, npy_bytes
 from .splits import SPLIT_NAMES
 
 ATTRS_FILE = "attrs.npy"
@@ -54,11 +55,35 @@ def dataset_splits(store_folder: str | os.PathLike) -> list[str]:
 
 
 def open_split(store_folder: str | os.PathLike, split: str) -> dict[str, np.ndarray]:
-    """Arrays of one split (``x``, ``y``, ``y_<type>``...) as read-only memory maps."""
+    """Arrays of one split (``x``, ``y``, ``y_<type>``...) as read-only memory maps.
+
+    Raises :class:`FileFormatError` naming the file for an array that is
+    damaged or cut short, not [samples, columns], or of another length than ``x``.
+    """
     folder = Path(store_folder) / split
     if not (folder / "x.npy").is_file():
         raise FileFormatError(store_folder, f"the dataset has no {split!r} split (it has: {', '.join(dataset_splits(store_folder))})")
-    return {path.stem: np.load(path, mmap_mode="r") for path in sorted(folder.glob("*.npy"))}
+    arrays = {path.stem: open_array(path) for path in sorted(folder.glob("*.npy"))}
+    n = len(arrays["x"])
+    for name, array in arrays.items():
+        if len(array) != n:
+            raise FileFormatError(folder / f"{name}.npy", f"holds {len(array)} samples but x.npy holds {n}: every "
+                                  "array of a split has one row per sample (a damaged dataset: make it again)")
+    return arrays
+
+
+def open_array(path: Path) -> np.ndarray:
+    """One [samples, columns] array of a dataset as a read-only memory map, or a :class:`FileFormatError`."""
+    try:
+        array = np.load(path, mmap_mode="r")
+    except Exception as err:  # a damaged header or a file cut short raise ValueError, EOFError, OSError...
+        size = path.stat().st_size if path.exists() else 0
+        raise FileFormatError(path, f"cannot read this array: the file is damaged or cut short ({size} bytes; {err}). "
+                              "Copy it again, or make the dataset again") from err
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "iuf" or array.ndim != 2:
+        found = f"an array of {array.dtype}, shape {array.shape}" if isinstance(array, np.ndarray) else "no .npy array"
+        raise FileFormatError(path, f"holds {found}; dataset arrays are numeric [samples, columns]")
+    return array
 
 
 def split_pieces(attrs: dict, split: str) -> list[tuple[str, int, int]]:
@@ -74,34 +99,20 @@ def split_pieces(attrs: dict, split: str) -> list[tuple[str, int, int]]:
     ]
 
 
-@dataclass(frozen=True)
-class ArrayFile:
-    """One ``.npy`` array being filled: rows are written through short-lived maps of just those rows."""
-
-    path: Path
-    dtype: np.dtype
-    columns: int
-    header_bytes: int
-
-    def write_rows(self, start: int, rows: np.ndarray) -> None:
-        """Write ``rows`` at row ``start``; mapping only these rows keeps resident memory to one block."""
-        row_bytes = self.columns * self.dtype.itemsize
-        block = np.memmap(self.path, dtype=self.dtype, mode="r+", offset=self.header_bytes + start * row_bytes, shape=rows.shape)
-        block[:] = rows
-        del block
+def split_bytes(n_samples: int, shapes: dict[str, int]) -> int:
+    """Disk space of one split's arrays ``name -> columns`` of ``n_samples`` rows."""
+    return sum(npy_bytes((n_samples, columns), _dtype(name)) for name, columns in shapes.items())
 
 
-def create_split_arrays(folder: Path, split: str, n_samples: int, shapes: dict[str, int]) -> dict[str, ArrayFile]:
-    """Empty ``.npy`` arrays ``name -> [n_samples, columns]`` in ``folder/split`` (``np.lib.format.open_memmap``)."""
+def create_split_arrays(folder: Path, split: str, n_samples: int, shapes: dict[str, int]) -> dict[str, NpyOutput]:
+    """Empty ``.npy`` arrays ``name -> [n_samples, columns]`` in ``folder/split``, allocated on the disk."""
     (folder / split).mkdir()
-    files = {}
-    for name, columns in shapes.items():
-        path = folder / split / f"{name}.npy"
-        array = np.lib.format.open_memmap(path, mode="w+", dtype=X_DTYPE if name == "x" else Y_DTYPE, shape=(n_samples, columns))
-        files[name] = ArrayFile(path, array.dtype, columns, array.offset)
-        del array
-    return files
+    return {name: NpyOutput.create(folder / split / f"{name}.npy", n_samples, columns, _dtype(name))
+            for name, columns in shapes.items()}
 
+
+def _dtype(name: str) -> type:
+    return X_DTYPE if name == "x" else Y_DTYPE
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,8 @@ def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "") -> tuple[dict,
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise FileFormatError(data_dir, "no such dataset folder (make one with 'dss make-dataset')")
+        raise FileFormatError(data_dir, "not a folder: give a dataset folder (<name>.npy)" if data_dir.exists()
+                              else "no such dataset folder (make one with 'dss make-dataset')")
     attrs = dict(read_attrs(data_dir))
     target = f"y_{y_suffix}" if y_suffix else "y"
     splits = {}
@@ -141,9 +153,6 @@ def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "") -> tuple[dict,
                 f"{', '.join(types) or 'none (make the dataset with individual training targets)'}",
             )
         x, y = arrays["x"], arrays[target]
-        if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
-            raise FileFormatError(data_dir / name, f"x {x.shape} and {target} {y.shape} must be [samples, columns] "
-                                  "arrays of the same length")
         if len(x):  # an empty split is no split
             splits[name] = Split(x, y)
     if "train" not in splits:

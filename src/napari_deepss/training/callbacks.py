@@ -5,6 +5,7 @@ Imports Keras, so only ``train`` imports this module (at run time).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 
@@ -20,7 +21,8 @@ class TrainingMonitor(keras.callbacks.Callback):
     incomplete, so it enters neither the history nor the choice of the best
     model. ``save_best(model)`` is called whenever the validation loss of a
     complete epoch is the lowest so far; the best weights are also kept in
-    memory and restored when training ends.
+    memory and restored when training ends. A loss that is NaN or infinite
+    ends training the same way and says where in ``diverged``.
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         self.best_loss = float("inf")
         self.best_weights: list | None = None
         self.stopped = False
+        self.diverged: str | None = None  # where the loss first was not a finite number
         self.epoch = 0
         self.loss: float | None = None
         self.val_loss: float | None = None
@@ -52,6 +55,8 @@ class TrainingMonitor(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self.loss = float(logs["loss"])
         self.report("train", self.epoch, batch + 1, self.steps, self.loss, self.val_loss)
+        if not math.isfinite(self.loss):
+            self._diverge(f"the training loss is {self.loss} at epoch {self.epoch}, step {batch + 1}")
         self._check_stop()
 
     def on_test_batch_begin(self, batch, logs=None):
@@ -65,12 +70,22 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def _check_stop(self):
         if self.stop.is_set():
-            self.stopped = True
-            self.model.stop_training = True
-            self.model.stop_evaluating = True
+            self._end_early()
+
+    def _diverge(self, where: str):
+        self.diverged = where
+        self._end_early()
+
+    def _end_early(self):
+        self.stopped = True
+        self.model.stop_training = True
+        self.model.stop_evaluating = True
 
     def on_epoch_end(self, epoch, logs=None):
         if self.stopped:
+            return
+        if not math.isfinite(float(logs["val_loss"])):
+            self._diverge(f"the validation loss is {float(logs['val_loss'])} after epoch {self.epoch}")
             return
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))

@@ -24,12 +24,13 @@ import contextlib
 import dataclasses
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import h5py
 import numpy as np
@@ -38,10 +39,11 @@ import yaml
 from ..atomic import atomic_path
 from ..chunk_layout import ChunkLayout
 from ..dataset.store import Split, open_dataset, split_pieces
-from ..errors import FileFormatError
+from ..errors import FileFormatError, TrainingDiverged
 from ..jobs import Progress, ProgressCallback, Stopped
 from ..metrics import accuracy, classification_report, confusion_matrix
 from ..options import yaml_safe
+from ..temporaries import remove_stale_temporaries
 from .chunks import ChunkReader, steps_per_epoch, sub_range, tf_dataset
 from .config import TrainConfig
 
@@ -76,7 +78,9 @@ def train(
     training after the current step; the best model so far is kept, every file
     is written and :class:`~napari_deepss.jobs.Stopped` is raised with the
     :class:`TrainResult`. Bad options and datasets raise ValueError /
-    FileFormatError before any training starts.
+    FileFormatError before any training starts. A loss that becomes NaN or
+    infinite ends training with :class:`~napari_deepss.errors.TrainingDiverged`;
+    only a network of an earlier, finite epoch is kept.
     """
     config = dataclasses.replace(config or TrainConfig(), **overrides).validate()
     attrs, splits = open_dataset(config.data_dir, config.y_suffix)
@@ -88,6 +92,8 @@ def train(
     write_params(paths["params"], params)
     with _console_unless(progress, config.verbose) as progress:
         model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event())
+        if monitor.diverged:
+            _give_up(config, monitor, paths)
         report = None
         results_path = None
         if "test" in splits:
@@ -182,6 +188,7 @@ def _output_stem(config: TrainConfig) -> Path:
             pass
     except OSError as err:
         raise FileFormatError(save_dir, f"cannot write the training results here ({err.strerror or err})") from None
+    _remove_stale_temporaries(save_dir, config.save_prefix)
     now = time.time()
     while True:  # two runs started within a second get consecutive time stamps
         stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now))
@@ -189,6 +196,14 @@ def _output_stem(config: TrainConfig) -> Path:
         if not any(stem.with_name(stem.name + s).exists() for s in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX)):
             return stem
         now += 1
+
+
+def _remove_stale_temporaries(save_dir: Path, prefix: str) -> None:
+    """Temporaries of earlier runs of this prefix, killed while writing (their outputs had other time stamps)."""
+    start = f"{prefix}_" if prefix else ""
+    stem = re.compile(rf"{re.escape(start)}\d{{8}}_\d{{6}}_(model|params|results)")
+    remove_stale_temporaries(save_dir, lambda name, rest: stem.fullmatch(name) is not None,
+                             str(save_dir / f"{start}<time stamp>"))
 
 
 def _params(config: TrainConfig, attrs: dict, splits: dict[str, Split], ranges: dict) -> dict:
@@ -254,9 +269,22 @@ def _fit(config, params, parts, model_path, progress, stop):
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(model_path).removesuffix(MODEL_SUFFIX) + "_logs"))
     model.fit(train_data, validation_data=val_data, epochs=config.nb_epoch, verbose=0, callbacks=callbacks,
               shuffle=False)  # tf_dataset shuffles
-    if monitor.best_weights is None:  # stopped during the first epoch: keep what there is
+    if monitor.best_weights is None and not monitor.diverged:  # stopped during the first epoch: keep what there is
         save_model(model, model_path)
     return model, monitor
+
+
+def _give_up(config: TrainConfig, monitor, paths: dict[str, Path]) -> NoReturn:
+    """Training diverged: keep the best network of the epochs before, if any, else nothing; say why."""
+    if monitor.best_weights is None:
+        paths["params"].unlink(missing_ok=True)
+        kept = "no network was kept"
+    else:
+        kept = f"the network of the best epoch before (validation loss {monitor.best_loss:.5g}) is kept: {paths['model']}"
+    raise TrainingDiverged(
+        f"{config.data_dir}: training diverged: {monitor.diverged}; {kept}. NaN or infinite values in the dataset "
+        "do this (make the dataset again: recordings holding them are now refused), or a learning rate too high "
+        f"(it is {config.learning_rate:g})")
 
 
 def _mirrored_strategy(tf):
