@@ -104,11 +104,7 @@ def make_dataset(
     """
     opts = DatasetOptions(**options)
     data_folders = _data_folders(data_folder)
-    if not store_folder and len(data_folders) > 1:
-        raise ValueError("several data folders: choose the store folder (<name>.npy) to write")
-    store = Path(store_folder).absolute() if store_folder else default_store_folder(data_folders[0])
-    if store.suffix != STORE_SUFFIX:
-        raise FileFormatError(store, f"the store folder must end in {STORE_SUFFIX} (DeepSS finds datasets by that suffix)")
+    store = _store_folder(store_folder, data_folders)
     check_store_folder(store, data_folders, overwrite)
     sources = find_sources(data_folders, opts.recursive)
     check_trainable(data_folders, sources)
@@ -138,6 +134,16 @@ def make_dataset(
     return DatasetSummary(
         store, [r.name for r in sources.recordings], sources.skipped, sizes, sources.samplerate, list(classes.names)
     )
+
+
+def _store_folder(store_folder, data_folders: list[Path]) -> Path:
+    """The dataset folder to write: ``store_folder``, or the only data folder + ``.npy``; it must end in ``.npy``."""
+    if not store_folder and len(data_folders) > 1:
+        raise ValueError("several data folders: choose the store folder (<name>.npy) to write")
+    store = Path(store_folder).absolute() if store_folder else default_store_folder(data_folders[0])
+    if store.suffix != STORE_SUFFIX:
+        raise FileFormatError(store, f"the store folder must end in {STORE_SUFFIX} (DeepSS finds datasets by that suffix)")
+    return store
 
 
 def _write_recording(
