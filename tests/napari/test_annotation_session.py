@@ -66,7 +66,7 @@ def test_the_session_is_qt_free():
 
 
 def test_the_session_takes_the_recordings_own_layers_and_hooks_its_viewer(wav):
-    viewer, (image, segments, events) = _opened(wav)  # a ViewerModel is no current viewer: the reader hooked nothing
+    viewer, (image, _, segments, events) = _opened(wav)  # a ViewerModel is no current viewer: the reader hooked nothing
     assert display_frequency_scale(viewer) is None
     for layer_data in belonging_to("rec", annotations_layers_data(Annotations(), (0, 4000), annotation_set=PREDICTED_SET)):
         viewer.add_layer(Layer.create(*layer_data))
@@ -79,7 +79,7 @@ def test_the_session_takes_the_recordings_own_layers_and_hooks_its_viewer(wav):
 
 
 def test_renamed_layers_are_found_and_keep_their_editor(wav, tmp_path):
-    viewer, (image, segments, events) = _opened(wav)
+    viewer, (image, _, segments, events) = _opened(wav)
     for layer in (image, segments, events):
         layer.name = f"renamed {layer.name}"
     session = _session(viewer)
@@ -95,7 +95,7 @@ def test_renamed_layers_are_found_and_keep_their_editor(wav, tmp_path):
 
 
 def test_a_layer_whose_partner_was_removed_gets_a_new_partner_in_its_pair(wav, messages):
-    viewer, (image, segments, events) = _opened(wav)
+    viewer, (image, _, segments, events) = _opened(wav)
     viewer.layers.remove(events)
     session = _session(viewer)
     session.attach()

@@ -85,6 +85,7 @@ def _tick_columns(points_shot: np.ndarray) -> list[float]:
 
 
 def _screenshot(viewer, visible_layer) -> np.ndarray:
+    viewer.text_overlay.visible = False  # the readout's text is not a mark
     for layer in viewer.layers:
         layer.visible = layer is visible_layer
     return viewer.screenshot(canvas_only=True, flash=False)
@@ -92,7 +93,7 @@ def _screenshot(viewer, visible_layer) -> np.ndarray:
 
 def test_shapes_and_spectrogram_line_up_on_screen(tmp_path, make_napari_viewer):
     viewer = make_napari_viewer(show=True)  # a hidden canvas renders black
-    image, shapes, points = viewer.open(_write_recording(tmp_path), plugin=PLUGIN)
+    image, _, shapes, points = viewer.open(_write_recording(tmp_path), plugin=PLUGIN)
     shapes.text.visible = points.text.visible = False
     clicks, onsets, offsets = _sound_columns(_screenshot(viewer, image))
     edges = _edge_columns(_screenshot(viewer, shapes))

@@ -1,4 +1,4 @@
-"""npe2 reader: recordings become a spectrogram (plus their annotations), DeepSS CSVs annotation layers.
+"""npe2 reader: recordings become a spectrogram and a waveform (plus their annotations), DeepSS CSVs annotation layers.
 
 Annotations are two layers (see :mod:`.annotation_layer`): segments as
 rectangles in a Shapes layer, events as ticks in a Points layer.
@@ -28,6 +28,7 @@ from .annotation_layer import annotations_layers_data
 from .recording_layers import belonging_to
 from .spectrogram_layer import spectrogram_layer_data
 from .viewer_hooks import hook_current_viewer
+from .waveform_layer import with_waveform
 
 
 def get_reader(path):
@@ -65,7 +66,7 @@ def _read_recording(path: Path) -> list[tuple]:
     samples, samplerate = load_audio(path)
     image = spectrogram_layer_data(samples, samplerate, path=path)
     csv_path = annotations_path_for(path)
-    return [image, *(_read_annotations(csv_path, image[1]["metadata"]["freq_range"]) if csv_path.is_file() else [])]
+    return [*with_waveform(image), *(_read_annotations(csv_path, image[1]["metadata"]["freq_range"]) if csv_path.is_file() else [])]
 
 
 def _read_annotations(path: Path, freq_range) -> list[tuple]:
