@@ -19,7 +19,7 @@ import numpy as np
 
 from .annotation_layer import segment_times
 from .navigation import visible_time_range
-from .recording_layers import ANNOTATIONS, EVENTS, PART, SPECTROGRAM, WAVEFORM, kind_of
+from .recording_layers import ANNOTATIONS, EVENTS, PART, SPECTROGRAM, WAVEFORM, kind_of, recording_of
 from .waveform_layer import amplitude_at
 
 SEPARATOR = "  |  "
@@ -80,11 +80,13 @@ def cursor_text(viewer, position) -> str:
     return f"cursor {seconds:.3f} s"
 
 
-def selection_text(layers) -> str:
-    """The selected annotations: one as ``name  start – stop s  (duration)``, several as their count and span."""
+def selected_annotations(layers, recording: str | None = None) -> list[tuple[str, float, float]]:
+    """``(song type, start, stop)`` of the annotations selected in annotation layers (of ``recording`` if given)."""
     picked = []
     for layer in layers:
         if kind_of(layer) != ANNOTATIONS or not layer.selected_data or "name" not in layer.features:
+            continue
+        if recording is not None and recording_of(layer) != recording:
             continue
         index = sorted(layer.selected_data)
         if layer.metadata.get(PART) == EVENTS:
@@ -93,6 +95,12 @@ def selection_text(layers) -> str:
             times = segment_times(layer)[index]
         names = layer.features["name"].to_numpy(dtype=object)[index]
         picked += [(str(name), float(start), float(stop)) for name, (start, stop) in zip(names, times)]
+    return picked
+
+
+def selection_text(layers) -> str:
+    """The selected annotations: one as ``name  start – stop s  (duration)``, several as their count and span."""
+    picked = selected_annotations(layers)
     if not picked:
         return ""
     if len(picked) == 1:
