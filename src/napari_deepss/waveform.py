@@ -1,12 +1,17 @@
 """The waveform of one channel as a lazy image: a min/max envelope pyramid drawn into rows of amplitude.
 
-Column ``c`` of level ``k`` (``f = 4**k`` samples per column, :mod:`.pyramid`)
-is the envelope of samples ``c*f .. c*f+f-1``: their minimum and maximum
-(:func:`envelope`). Drawn, a column lights the rows from its minimum to its
-maximum, widened to reach the last sample of the column before, so that the
-trace stays connected where it is steep. At level 0 a column is one sample:
+Bin ``b`` of level ``k`` (``f = 4**k`` samples per bin) is the envelope of
+samples ``b*f .. b*f+f-1``: their minimum and maximum (:func:`envelope`).
+Drawn (:func:`waveform_tile`), a bin lights the rows from its minimum to its
+maximum, widened to reach the last sample of the bin before, so that the
+trace stays connected where it is steep. At level 0 a bin is one sample:
 zoomed in, every sample is a bright dot on a dimmer line joining it to the
 previous one.
+
+Each bin is drawn ``OVERSAMPLING`` (4) columns wide (:func:`waveform_pyramid`).
+napari draws the level whose columns are 1 to 4 per screen pixel and skips the
+others, which would drop short pulses from a min/max display; with bins 4
+columns wide, every bin is drawn on at least one pixel, at every zoom.
 
 Rows span ``-amplitude .. amplitude`` from bottom (row 0) to top; louder
 samples are drawn on the edge rows. Like the spectrogram, nothing is computed
@@ -26,6 +31,11 @@ from .pyramid import LEVEL_FACTOR, lazy_levels
 ROWS = 256
 #: pixel values: nothing, the zero line, the envelope or the line between samples, a sample
 BACKGROUND, BASELINE, TRACE, SAMPLE = 0, 60, 170, 255
+#: image columns per bin (napari's levels are 4 times coarser each: see the module docstring)
+OVERSAMPLING = LEVEL_FACTOR
+#: the coarsest level has at most this many columns: napari draws a view of the whole recording from a level
+#: with 1 to 4 columns per screen pixel only if the coarsest is no wider than the canvas
+COARSEST_COLUMNS = 256
 #: recordings up to this many samples have their peak found exactly (a pass of a fraction of a second)
 EXACT_PEAK_SAMPLES = 2**26
 BLOCK = 2**20
@@ -89,7 +99,7 @@ def peak_amplitude(signal: np.ndarray, samplerate: float, band: BandPass = BandP
 
 
 def waveform_tile(signal: np.ndarray, geometry: WaveformGeometry, level: int, start: int, stop: int) -> np.ndarray:
-    """Columns ``start..stop-1`` of ``level`` drawn: uint8 ``[rows, stop-start]`` (see the module docstring)."""
+    """Bins ``start..stop-1`` of ``level`` drawn, one column each: uint8 ``[rows, stop-start]`` (module docstring)."""
     factor = LEVEL_FACTOR**level
     first = start * factor
     before = 1 if first > 0 else 0  # the last sample of the column before, to connect the trace
@@ -112,7 +122,15 @@ def waveform_tile(signal: np.ndarray, geometry: WaveformGeometry, level: int, st
 
 
 def waveform_pyramid(signal: np.ndarray, geometry: WaveformGeometry) -> list:
-    """Lazy levels (dask arrays ``[rows, columns]`` of uint8) of the drawn waveform; nothing is computed here."""
-    return lazy_levels(geometry.rows, geometry.n_samples,
-                       lambda level, start, stop: waveform_tile(signal, geometry, level, start, stop),
-                       np.uint8, "waveform")
+    """Lazy levels (dask arrays ``[rows, columns]`` of uint8) of the drawn waveform; nothing is computed here.
+
+    Column ``c`` of level ``k`` shows bin ``c // OVERSAMPLING`` of level ``k``: level 0 has
+    ``OVERSAMPLING`` columns per sample, so column ``c`` lies at ``(c - 1.5) / 4`` samples.
+    """
+
+    def columns(level, start, stop):
+        first = start // OVERSAMPLING
+        drawn = waveform_tile(signal, geometry, level, first, -(-stop // OVERSAMPLING))
+        return np.repeat(drawn, OVERSAMPLING, axis=1)[:, start - first * OVERSAMPLING : stop - first * OVERSAMPLING]
+
+    return lazy_levels(geometry.rows, geometry.n_samples * OVERSAMPLING, columns, np.uint8, "waveform", COARSEST_COLUMNS)

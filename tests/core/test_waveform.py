@@ -8,13 +8,13 @@ import pytest
 from napari_deepss import waveform as wf
 from napari_deepss.audio import load_audio
 from napari_deepss.bandpass import BandPass
-from napari_deepss.pyramid import LEVEL_FACTOR, TILE_COLUMNS
+from napari_deepss.pyramid import LEVEL_FACTOR
 
 
 @pytest.fixture
 def fly_signal(fly_wav):
     samples, rate = load_audio(fly_wav)
-    return samples[: int(8 * rate), 0], rate  # 20,000 samples: three levels
+    return samples[: int(8 * rate), 0], rate  # 20,000 samples
 
 
 def _brute_envelope(signal, factor, n_columns):
@@ -30,15 +30,20 @@ def test_the_envelope_at_each_level_is_the_min_and_max_of_the_samples_it_covers(
     signal, rate = fly_signal
     geometry = wf.WaveformGeometry(rate, len(signal), wf.peak_amplitude(signal, rate))
     levels = wf.waveform_pyramid(signal, geometry)
-    assert len(levels) == 3 and levels[-1].shape[1] <= TILE_COLUMNS
+    assert len(levels) == 6 and levels[-1].shape[1] <= wf.COARSEST_COLUMNS
     for level, image in enumerate(levels):
         factor = LEVEL_FACTOR**level
-        n_columns = image.shape[1]
-        lows, highs = wf.envelope(signal, factor, 0, n_columns)
-        np.testing.assert_array_equal(np.stack([lows, highs]), np.stack(_brute_envelope(signal, factor, n_columns)))
-        # drawn: each column lights the rows from its minimum to its maximum, reaching the column before's last sample
-        drawn = np.asarray(image) >= wf.TRACE
-        previous = np.concatenate([[np.nan], signal[factor - 1 :: factor]])[:n_columns]
+        n_bins = -(-image.shape[1] // wf.OVERSAMPLING)  # the last bin's columns past the padded end are left out
+        lows, highs = wf.envelope(signal, factor, 0, n_bins)
+        np.testing.assert_array_equal(np.stack([lows, highs]), np.stack(_brute_envelope(signal, factor, n_bins)))
+        # each bin is drawn 4 columns wide (so napari, drawing 1 to 4 columns per pixel, never skips one) ...
+        image = np.asarray(image)
+        assert np.array_equal(image, np.repeat(image[:, :: wf.OVERSAMPLING], wf.OVERSAMPLING, axis=1)[:, : image.shape[1]])
+        # ... lighting the rows from its minimum to its maximum, reaching the last sample of the bin before
+        drawn = image[:, :: wf.OVERSAMPLING] >= wf.TRACE
+        previous = np.full(n_bins, np.nan, dtype=np.float32)
+        last = signal[factor - 1 :: factor][: n_bins - 1]
+        previous[1 : len(last) + 1] = last
         inside = ~np.isnan(lows)
         assert not drawn[:, ~inside].any()  # the padding past the end stays dark
         lit = drawn[:, inside]
@@ -67,7 +72,7 @@ def test_the_pyramid_computes_only_the_tiles_drawn(monkeypatch):
     levels = wf.waveform_pyramid(signal, wf.WaveformGeometry(10_000.0, len(signal), 4.0))
     assert calls == []
     levels[0][:, 5000:5100].compute()
-    assert calls == [(0, 4096, 8192)]
+    assert calls == [(0, 1024, 2048)]  # the tile of columns 4096..8191 draws samples 1024..2047
     levels[-1].compute()  # the coarsest level (napari's thumbnail) is one tile
     assert len(calls) == 2
 

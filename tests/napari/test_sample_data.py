@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from napari.layers import Image, Points, Shapes
 
 from napari_deepss.synthetic import synthetic_song
@@ -42,5 +43,6 @@ def test_open_sample_adds_the_spectrogram_and_one_mark_per_annotation(make_napar
     # both are displayed through the same transform, so the shapes lie over the image
     np.testing.assert_allclose(shapes.affine.affine_matrix, image.affine.affine_matrix)
     np.testing.assert_allclose(waveform.affine.affine_matrix, image.affine.affine_matrix)
-    assert waveform.translate[1] == 0 and waveform.scale[1] == 1 / rate  # column i is sample i
+    # sample i (columns 4i..4i+3 of level 0) is centred at i / rate seconds, as the spectrogram's frames are
+    assert waveform.data_to_world((0, 4 * 1000 + 1.5))[1] == pytest.approx(1000 / rate)
     assert image.affine.affine_matrix[0, 0] != 1  # the hooks compressed the Hz axis for display

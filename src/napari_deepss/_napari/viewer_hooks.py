@@ -85,6 +85,12 @@ def hook_current_viewer() -> None:
         install_viewer_hooks(viewer)
 
 
+def first_recording(viewer) -> str | None:
+    """The recording that set the viewer's first view and display compression."""
+    state = _HOOKED.get(viewer)
+    return None if state is None else state.first_recording
+
+
 def frequency_extent(layers, spectrogram) -> tuple[float, float]:
     """Lower and upper edge (Hz, before the display compression) of a spectrogram and its recording's waveform."""
     waveform = waveform_of(layers, recording_of(spectrogram)) if recording_of(spectrogram) is not None else None
@@ -98,6 +104,8 @@ class _ViewerState:
     first_recording: str | None = None
     #: (centre, zoom) of the camera after the first view, to tell whether the user has moved it since
     first_camera: tuple | None = None
+    #: the first recording while its waveform may still be fitted into the first view (until the next insertion)
+    awaiting_waveform: str | None = None
 
 
 _HOOKED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -112,12 +120,13 @@ def _on_inserted(viewer, layer) -> None:
         annotation_labels.keep_readable(viewer, layer)
     state = _HOOKED[viewer]
     scale = display_frequency_scale(viewer)
+    awaiting, state.awaiting_waveform = state.awaiting_waveform, None
     if kind == SPECTROGRAM and (scale is None or all(o is layer for o in spectrograms(viewer.layers))):
         # the viewer's first (or now only) recording sets the display scale and the first view
-        state.first_recording = recording_of(layer)
+        state.first_recording = state.awaiting_waveform = recording_of(layer)
         _show_first_view(viewer, layer)
-    elif kind == WAVEFORM and recording_of(layer) == state.first_recording and state.first_camera == _camera(viewer):
-        _show_first_view(viewer, spectrogram_of(viewer.layers, state.first_recording))
+    elif kind == WAVEFORM and recording_of(layer) == awaiting and state.first_camera == _camera(viewer):
+        _show_first_view(viewer, spectrogram_of(viewer.layers, awaiting))
     elif scale is not None:
         apply_frequency_scale(layer, scale)
 

@@ -1,9 +1,9 @@
 """The waveform image layer: one channel of a recording drawn below its spectrogram, in seconds.
 
 The layer shows the lazy envelope pyramid of :mod:`napari_deepss.waveform`.
-Column ``i`` of level 0 is sample ``i`` at ``i / samplerate`` seconds, as the
-spectrogram's frame ``k`` is at ``k * hop / samplerate``, so both share the
-time axis exactly. Vertically the viewer's axis is the spectrogram's frequency
+Sample ``i`` (4 columns of level 0) is centred at ``i / samplerate`` seconds,
+as the spectrogram's frame ``k`` is at ``k * hop / samplerate``, so both share
+the time axis exactly. Vertically the viewer's axis is the spectrogram's frequency
 (Hz, compressed for display by :mod:`.viewer_hooks`): the waveform's amplitude
 rows are scaled into a band of ``WAVEFORM_HEIGHT`` times the spectrogram's
 height, ``GAP`` below its lower edge, so the one display transform of the
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from napari.utils.colormaps import Colormap
 
-from ..waveform import WaveformGeometry, peak_amplitude, waveform_pyramid
+from ..waveform import OVERSAMPLING, WaveformGeometry, peak_amplitude, waveform_pyramid
 from .recording_layers import KIND, WAVEFORM
 
 #: height of the waveform band, as a fraction of the spectrogram's height
@@ -30,16 +30,17 @@ COLORMAP = Colormap([[0.0, 0.0, 0.0, 1.0], [0.62, 0.88, 1.0, 1.0]], name="deepss
 
 def with_waveform(spectrogram: tuple) -> list[tuple]:
     """``[spectrogram, waveform]`` layer data, or ``[spectrogram]`` when the display settings turn it off."""
-    settings = spectrogram[1]["metadata"]["display_settings"]
-    return [spectrogram, waveform_layer_data(spectrogram)] if settings.waveform else [spectrogram]
+    _, kwargs, _ = spectrogram
+    if not kwargs["metadata"]["display_settings"].waveform:
+        return [spectrogram]
+    return [spectrogram, waveform_layer_data(kwargs["name"], kwargs["metadata"])]
 
 
-def waveform_layer_data(spectrogram: tuple) -> tuple:
-    """``(data, kwargs, "image")`` of the waveform of the spectrogram's channel, from its layer data."""
-    _, spectrogram_kwargs, _ = spectrogram
-    levels, placement, metadata = _waveform(spectrogram_kwargs["metadata"])
+def waveform_layer_data(name: str, spectrogram_metadata) -> tuple:
+    """``(data, kwargs, "image")`` of the waveform of a spectrogram's channel, from its name and metadata."""
+    levels, placement, metadata = _waveform(spectrogram_metadata)
     kwargs = {
-        "name": f"{spectrogram_kwargs['name']} waveform",
+        "name": f"{name} waveform",
         **placement,
         "axis_labels": ("frequency", "time"),
         "units": ("Hz", "s"),
@@ -77,5 +78,7 @@ def _waveform(spectrogram_metadata) -> tuple[list, dict, dict]:
     height = WAVEFORM_HEIGHT * (high - low)
     row = height / geometry.rows
     bottom = low - GAP * (high - low) - height
-    placement = {"scale": (row, 1 / samplerate), "translate": (bottom + row / 2, 0.0)}
+    column = 1 / (OVERSAMPLING * samplerate)
+    # sample i spans columns 4i..4i+3, whose middle (4i + 1.5) must lie at i / samplerate
+    placement = {"scale": (row, column), "translate": (bottom + row / 2, -(OVERSAMPLING - 1) / 2 * column)}
     return waveform_pyramid(signal, geometry), placement, {"channel": meta["channel"], "amplitude": amplitude}
