@@ -50,9 +50,10 @@ def lazy_levels(n_rows: int, n_columns: int, compute: Callable[[int, int, int], 
         width = padded // LEVEL_FACTOR**level
         tiles = (TILE_COLUMNS,) * (width // TILE_COLUMNS) + ((width % TILE_COLUMNS,) if width % TILE_COLUMNS else ())
 
-        def tile(level=level, block_info=None):
-            start, stop = block_info[None]["array-location"][1]
-            return compute(level, start, stop)
+        def tile(level=level, width=width, block_id=None):
+            # block_id, not block_info: dask builds block_info for every tile up front (seconds for an hour)
+            start = block_id[1] * TILE_COLUMNS
+            return compute(level, start, min(start + TILE_COLUMNS, width))
 
         levels.append(da.map_blocks(tile, chunks=((n_rows,), tiles), dtype=dtype, meta=np.empty((0, 0), dtype=dtype),
                                     name=f"deepss-{kind}-{token}-level{level}"))
