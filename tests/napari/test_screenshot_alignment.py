@@ -7,13 +7,11 @@ the clicks' energy and of the tones' onsets and offsets must be those of the
 event ticks, of the rectangles' left and right edges and of the waveform's
 click spikes (full scale, upward) and tone bursts (half scale, both ways).
 
-``python tests/test_screenshot_alignment.py OUT.png`` (under ``xvfb-run -a``)
-saves the README's screenshot of a real Bengalese finch recording.
+The README's screenshots of real recordings are made by ``scripts/screenshots.py``.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -129,23 +127,3 @@ def test_shapes_and_spectrogram_line_up_on_screen(tmp_path, make_napari_viewer):
     sounds = np.sort([*clicks, *tone_edges])
     # the first view shows the whole 2 s, so the marks are spread over the canvas
     assert sounds[-1] - sounds[0] > 0.5 * viewer.screenshot(canvas_only=True, flash=False).shape[1]
-
-
-def save_readme_screenshot(out: Path, recording: Path) -> None:
-    """A window screenshot of ``recording`` with its annotations, as a small palette PNG."""
-    import napari
-    from PIL import Image
-
-    viewer = napari.Viewer()
-    viewer.window.resize(1100, 620)
-    viewer.open(recording, plugin=PLUGIN)
-    shot = viewer.screenshot(canvas_only=False, flash=False)
-    viewer.close()
-    Image.fromarray(shot[..., :3]).quantize(colors=128).save(out, optimize=True)
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).parent))
-    from conftest import BIRD_DIR
-
-    save_readme_screenshot(Path(sys.argv[1]), BIRD_DIR / "bird0_001.wav")
