@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
+from napari.utils._test_utils import read_only_mouse_event
+from napari.utils.interactions import mouse_move_callbacks
 
 from napari_deepss._napari import readout
 from napari_deepss._napari.annotation_labels import label_strings
@@ -22,6 +23,8 @@ def test_the_canvas_shows_the_range_the_cursor_and_the_selection(make_napari_vie
     row = 40  # 40 rows of 250 Hz: 10 kHz
     position = spectrogram.data_to_world((row, 100))
     assert readout.cursor_text(viewer, position) == f"cursor {position[1]:.3f} s, 10,000 Hz"
+    mouse_move_callbacks(viewer, read_only_mouse_event(type="mouse_move", position=position))
+    assert viewer.text_overlay.text == f"{text}  |  cursor {position[1]:.3f} s, 10,000 Hz"  # as the mouse moves
     top = waveform.data_to_world((waveform.level_shapes[0][0] - 1, 400))
     amplitude = waveform.metadata["amplitude"]
     assert readout.cursor_text(viewer, top) == f"cursor {top[1]:.3f} s, amplitude {amplitude:.3g}"
@@ -32,7 +35,7 @@ def test_the_canvas_shows_the_range_the_cursor_and_the_selection(make_napari_vie
     name, start, stop = table.names[2], table.start_seconds[2], table.stop_seconds[2]
     assert stop - start < 0.1  # short: shown to a tenth of a millisecond
     expected = f"{name}  {start:.3f} – {stop:.3f} s  ({(stop - start) * 1000:.1f} ms)"
-    assert viewer.text_overlay.text.endswith(expected)  # shown as soon as it is selected
+    assert viewer.text_overlay.text.endswith(f"10,000 Hz  |  {expected}")  # shown as soon as it is selected
     segments.selected_data = {2, 3}
     assert viewer.text_overlay.text.endswith(f"2 selected  {start:.3f} – {table.stop_seconds[3]:.3f} s")
 
