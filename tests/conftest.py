@@ -26,6 +26,12 @@ def _require(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_display_settings(tmp_path_factory):
+    """Tests never read or write the user's remembered display settings (they start from the defaults)."""
+    os.environ["NAPARI_DEEPSS_CONFIG_DIR"] = str(tmp_path_factory.mktemp("config"))
+
+
 @pytest.fixture(scope="session")
 def bird_dir() -> Path:
     return _require(BIRD_DIR)

@@ -12,7 +12,8 @@ step. The kind of each option comes from its type hint (``bool``, ``int``,
   only checks that relate several options;
 - :func:`add_arguments` makes the command-line flags and :func:`to_argv` the
   flags that reproduce an instance (``cls.from_dict(vars(args))`` reads them);
-- the napari form (``_napari/widgets/option_form.py``) makes the widgets.
+- the napari form (``_napari/widgets/option_form.py``) makes the widgets;
+- :func:`write_yaml` / :func:`read_yaml` save and load settings files.
 
 So a new option is one line in its class. This module imports neither Qt nor TensorFlow.
 """
@@ -25,9 +26,13 @@ import os
 import typing
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .atomic import atomic_path
+from .errors import FileFormatError
 
 #: the default of an option that must be given (e.g. counts taken from the data)
 REQUIRED: Any = dataclasses.MISSING
@@ -223,3 +228,35 @@ def to_argv(options: Options) -> list[str]:
         else:
             argv += [f.flag, repr(value) if isinstance(value, float) else str(value)]
     return argv
+
+
+# --- settings files ----------------------------------------------------------------------------------------
+
+
+def write_yaml(options: Options, path: str | os.PathLike) -> Path:
+    """Write ``options`` as ``option: value`` lines (atomically); returns the path."""
+    import yaml
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(yaml.safe_dump(options.to_dict(), sort_keys=False))
+    return path
+
+
+def read_yaml(cls: type[Options], path: str | os.PathLike):
+    """``cls`` from a settings file (keys that are not options are ignored, e.g. in a ``_params.yaml``).
+
+    Raises :class:`FileFormatError` naming the file for anything unreadable or invalid.
+    """
+    import yaml
+
+    try:
+        values = yaml.safe_load(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise FileFormatError(path, f"cannot read settings ({err})") from None
+    if not isinstance(values, dict):
+        raise FileFormatError(path, "not a settings file (expected option: value lines)")
+    try:
+        return cls.from_dict(values)
+    except (TypeError, ValueError) as err:
+        raise FileFormatError(path, str(err)) from None

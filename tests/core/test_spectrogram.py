@@ -33,11 +33,13 @@ def stft_calls(monkeypatch):
     return calls
 
 
-@pytest.mark.parametrize(("rate", "window"), [(2500, 32), (10_000, 64), (32_000, 128), (44_100, 256)])
-def test_default_window_is_about_5ms_as_power_of_two(rate, window):
+@pytest.mark.parametrize(("rate", "window", "hop"),
+                         [(2500, 128, 4), (10_000, 128, 16), (32_000, 128, 32), (44_100, 256, 64), (250_000, 1024, 256)])
+def test_default_window_is_about_5ms_as_power_of_two_with_enough_rows(rate, window, hop):
+    """Issue 12: at 2.5 kHz 5 ms gave a 17-row image; the window has at least 128 samples, the hop at most 2.5 ms."""
     geometry = sg.SpectrogramSettings().resolve(rate)
-    assert geometry.window == window
-    assert geometry.hop == window // 4
+    assert geometry.window == window and geometry.n_bins >= 65
+    assert geometry.hop == hop and geometry.time_step <= 0.0025 and geometry.hop <= window // 4
     assert geometry.freq_range == (0.0, rate / 2)
 
 

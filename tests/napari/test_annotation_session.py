@@ -66,7 +66,7 @@ def test_the_session_is_qt_free():
 
 
 def test_the_session_takes_the_recordings_own_layers_and_hooks_its_viewer(wav):
-    viewer, (image, segments, events) = _opened(wav)  # a ViewerModel is no current viewer: the reader hooked nothing
+    viewer, (image, _, segments, events) = _opened(wav)  # a ViewerModel is no current viewer: the reader hooked nothing
     assert display_frequency_scale(viewer) is None
     for layer_data in belonging_to("rec", annotations_layers_data(Annotations(), (0, 4000), annotation_set=PREDICTED_SET)):
         viewer.add_layer(Layer.create(*layer_data))
@@ -79,27 +79,27 @@ def test_the_session_takes_the_recordings_own_layers_and_hooks_its_viewer(wav):
 
 
 def test_renamed_layers_are_found_and_keep_their_editor(wav, tmp_path):
-    viewer, (image, segments, events) = _opened(wav)
+    viewer, (image, _, segments, events) = _opened(wav)
     for layer in (image, segments, events):
         layer.name = f"renamed {layer.name}"
     session = _session(viewer)
     session.attach_creating()
     editor = session.editor
-    assert (editor.segments, editor.events) == (segments, events) and len(viewer.layers) == 3
+    assert (editor.segments, editor.events) == (segments, events) and len(viewer.layers) == 4  # with the waveform
     other = tmp_path / "other.wav"
     save_wav(other, np.zeros((8000, 1), dtype=np.float32), 8000)
     _open(viewer, other)
     assert session.editor is None  # the other recording has no annotations yet, and none are made unasked
     viewer.layers.selection.active = image
-    assert session.editor is editor and len(viewer.layers) == 4
+    assert session.editor is editor and len(viewer.layers) == 6
 
 
 def test_a_layer_whose_partner_was_removed_gets_a_new_partner_in_its_pair(wav, messages):
-    viewer, (image, segments, events) = _opened(wav)
+    viewer, (image, _, segments, events) = _opened(wav)
     viewer.layers.remove(events)
     session = _session(viewer)
     session.attach()
-    assert session.editor is None and len(viewer.layers) == 2  # not brought back unasked
+    assert session.editor is None and len(viewer.layers) == 3  # not brought back unasked
     session.add_type("click", "event")
     assert session.editor.segments is segments and partner_of(viewer.layers, segments.metadata) is session.editor.events
     assert session.editor.song_types == {"pulse": "event", "sine": "segment", "click": "event"}

@@ -54,7 +54,7 @@ def test_opening_a_dataset_shows_the_train_split(make_napari_viewer, bird_folder
     store = make_dataset(bird_folder, gap_seconds=0.002, seed=0).store_folder
     viewer = make_napari_viewer()
     layers = viewer.open(store, plugin="napari-deepss")
-    image, targets, events, pieces = layers
+    image, _, targets, events, pieces = layers
     attrs = read_attrs(store)
     n_train = len(open_split(store, "train")["x"])
     assert image.name == "bird train" and image.metadata["split"] == "train"
@@ -74,7 +74,7 @@ def test_opening_a_dataset_shows_the_train_split(make_napari_viewer, bird_folder
 
 def test_a_split_folder_opens_that_split(make_napari_viewer, fly_store):
     viewer = make_napari_viewer()
-    image, segments, events, pieces = viewer.open(fly_store / "test", plugin="napari-deepss")
+    image, _, segments, events, pieces = viewer.open(fly_store / "test", plugin="napari-deepss")
     assert image.name == "fly test"
     assert image.metadata["duration_seconds"] == pytest.approx(len(open_split(fly_store, "test")["x"]) / 2500)
     assert len(segments.data) == 0 and set(events.features["name"]) == {"pulse"} and len(pieces.data) == 1

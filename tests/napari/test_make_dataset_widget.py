@@ -89,7 +89,7 @@ def test_open_when_done_shows_the_train_split(widget, viewer, fly_folder, qtbot,
     widget.data_folder.value = fly_folder
     widget.open_when_done.value = True
     run_and_wait(widget, qtbot)
-    assert [layer.name for layer in viewer.layers] == ["fly train", "fly train targets", "fly train targets events", "fly train recordings"]
+    assert [layer.name for layer in viewer.layers] == ["fly train", "fly train waveform", "fly train targets", "fly train targets events", "fly train recordings"]
 
 
 def test_errors_are_notifications_and_the_button_comes_back(widget, fly_folder, qtbot, messages):

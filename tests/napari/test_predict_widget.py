@@ -111,7 +111,7 @@ def test_stop_adds_nothing(viewer_and_widget, tiny_network, qtbot, messages):
     widget.run_button.clicked()
     widget.stop_button.clicked()
     qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
-    assert [layer.name for layer in viewer.layers] == ["song"]
+    assert [layer.name for layer in viewer.layers] == ["song", "song waveform"]  # what the recording opened with
     assert widget.status.value.startswith("Stopped") and messages["error"] == []
 
 

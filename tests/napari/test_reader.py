@@ -35,7 +35,7 @@ def _copy_recording(wav, folder, with_annotations=True):
 def test_recording_opens_as_spectrogram_with_its_annotations(which, request, make_napari_viewer):
     wav = request.getfixturevalue(which)
     viewer = make_napari_viewer()
-    image, shapes, points = viewer.open(wav, plugin=PLUGIN)
+    image, waveform, shapes, points = viewer.open(wav, plugin=PLUGIN)
     info = audio_info(wav)
 
     assert isinstance(image, Image)
@@ -73,7 +73,8 @@ def test_recording_opens_as_spectrogram_with_its_annotations(which, request, mak
 def test_recording_without_annotations_opens_alone(tmp_path, fly_wav, make_napari_viewer):
     wav = _copy_recording(fly_wav, tmp_path / "rec", with_annotations=False)
     layers = make_napari_viewer().open(wav, plugin=PLUGIN)
-    assert [type(layer) for layer in layers] == [Image]
+    assert [type(layer) for layer in layers] == [Image, Image]
+    assert [layer.metadata["deepss_kind"] for layer in layers] == ["spectrogram", "waveform"]
 
 
 def test_reader_installs_the_viewer_hooks(monkeypatch, fly_wav, make_napari_viewer):
@@ -101,7 +102,7 @@ def test_annotations_csv_takes_the_frequency_range_of_its_recording(tmp_path, bi
 def test_annotations_csv_follows_the_open_spectrogram_of_its_recording(tmp_path, bird_wav, make_napari_viewer, monkeypatch):
     viewer = make_napari_viewer()
     wav = _copy_recording(bird_wav, tmp_path / "audio", with_annotations=False)
-    (image,) = viewer.open(wav, plugin=PLUGIN)
+    image, _ = viewer.open(wav, plugin=PLUGIN)
     image.metadata["freq_range"] = (500.0, 8000.0)  # as if the user had cropped the spectrogram
     (tmp_path / "notes").mkdir()
     csv_path = shutil.copy(annotations_path_for(bird_wav), tmp_path / "notes")
@@ -114,7 +115,7 @@ def test_edit_and_save_round_trip(tmp_path, bird_wav, make_napari_viewer):
     csv_path = annotations_path_for(wav)
     original = read_annotations(csv_path)
     viewer = make_napari_viewer()
-    _, shapes, _ = viewer.open(wav, plugin=PLUGIN)
+    _, _, shapes, _ = viewer.open(wav, plugin=PLUGIN)
 
     moved = shapes.data
     moved[1] = moved[1] + np.array([0.0, 0.5], dtype=np.float32)  # move the second syllable by 0.5 s
@@ -142,7 +143,7 @@ def test_saving_one_annotation_layer_keeps_the_other_kind(tmp_path, make_napari_
     save_wav(wav, np.zeros((8000, 1), dtype=np.float32), 8000)
     write_annotations(Annotations(["pulse", "sine"], [0.25, 0.5], [0.25, 0.75]), annotations_path_for(wav))
     viewer = make_napari_viewer()
-    _, segments, events = viewer.open(wav, plugin=PLUGIN)
+    _, _, segments, events = viewer.open(wav, plugin=PLUGIN)
     for layer in (segments, events):
         target = tmp_path / f"{layer.name}.csv"
         viewer.layers.selection = {layer}
@@ -188,7 +189,7 @@ def test_reader_declines_what_is_not_deepss(tmp_path, bird_wav, fly_wav):
 def test_two_recordings_open_together(bird_dir):
     wavs = [str(bird_dir / "bird0_001.wav"), str(bird_dir / "bird0_002.wav")]
     layers = get_reader(wavs)(wavs)
-    assert [layer_type for _, _, layer_type in layers] == ["image", "shapes", "points", "image", "shapes", "points"]
+    assert [layer_type for _, _, layer_type in layers] == ["image", "image", "shapes", "points"] * 2
 
 
 def test_errors_in_deepss_files_name_the_file(tmp_path):
@@ -217,7 +218,7 @@ def test_reading_without_a_viewer_installs_no_hooks(fly_wav, monkeypatch):
 
 def test_annotations_with_a_guessed_frequency_range_take_that_of_the_open_spectrogram(tmp_path, bird_wav, make_napari_viewer):
     viewer = make_napari_viewer()
-    (image,) = viewer.open(_copy_recording(bird_wav, tmp_path / "audio", with_annotations=False), plugin=PLUGIN)
+    image, _ = viewer.open(_copy_recording(bird_wav, tmp_path / "audio", with_annotations=False), plugin=PLUGIN)
     (tmp_path / "notes").mkdir()
     other = tmp_path / "notes" / "other_annotations.csv"  # another recording's, with no audio beside it
     write_annotations(Annotations(["pulse", "sine"], [0.25, 0.5], [0.25, 0.75]), other)

@@ -37,7 +37,7 @@ def _pair(recording, annotation_set=PREDICTED_SET):
 
 def test_renamed_layers_still_pair_and_save_with_their_partner(tmp_path, make_napari_viewer):
     viewer = make_napari_viewer()
-    image, segments, events = viewer.open(_recording(tmp_path), plugin=PLUGIN)
+    image, _, segments, events = viewer.open(_recording(tmp_path), plugin=PLUGIN)
     for layer, name in ((image, "my song"), (segments, "boxes"), (events, "ticks")):
         layer.name = name
     assert [recording_of(layer) for layer in (image, segments, events)] == ["rec"] * 3
@@ -53,7 +53,7 @@ def test_renamed_layers_still_pair_and_save_with_their_partner(tmp_path, make_na
 
 def test_a_predicted_pair_is_not_the_recordings_own_but_keeps_its_partner(tmp_path, make_napari_viewer):
     viewer = make_napari_viewer()
-    _, segments, events = viewer.open(_recording(tmp_path), plugin=PLUGIN)
+    _, _, segments, events = viewer.open(_recording(tmp_path), plugin=PLUGIN)
     predicted = _pair("rec")
     for layer in predicted:
         viewer.add_layer(layer)
@@ -76,7 +76,7 @@ def test_each_layer_pairs_with_its_own_partner_when_a_file_is_open_twice(tmp_pat
 
 def test_a_layer_whose_partner_was_removed_is_an_incomplete_pair(tmp_path, make_napari_viewer):
     viewer = make_napari_viewer()
-    _, segments, events = viewer.open(_recording(tmp_path), plugin=PLUGIN)
+    _, _, segments, events = viewer.open(_recording(tmp_path), plugin=PLUGIN)
     viewer.layers.remove(events)
     assert annotation_layers_of(viewer.layers, "rec") is None
     assert annotation_pairs_of(viewer.layers, "rec") == [{"segments": segments}]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from napari.layers import Image, Points, Shapes
 
 from napari_deepss.synthetic import synthetic_song
@@ -14,8 +15,9 @@ def test_open_sample_adds_the_spectrogram_and_one_mark_per_annotation(make_napar
     images = [layer for layer in viewer.layers if isinstance(layer, Image)]
     shapes = [layer for layer in viewer.layers if isinstance(layer, Shapes)]
     points = [layer for layer in viewer.layers if isinstance(layer, Points)]
-    assert len(images) == len(shapes) == len(points) == 1
-    image, shapes, points = images[0], shapes[0], points[0]
+    assert len(images) == 2 and len(shapes) == len(points) == 1
+    assert [layer.metadata["deepss_kind"] for layer in images] == ["spectrogram", "waveform"]
+    image, waveform, shapes, points = images[0], images[1], shapes[0], points[0]
 
     samples, rate, annotations = synthetic_song()
     keep = ~annotations.is_placeholder
@@ -40,4 +42,7 @@ def test_open_sample_adds_the_spectrogram_and_one_mark_per_annotation(make_napar
     np.testing.assert_allclose([v[:, 0].max() for v in shapes.data], fmax)
     # both are displayed through the same transform, so the shapes lie over the image
     np.testing.assert_allclose(shapes.affine.affine_matrix, image.affine.affine_matrix)
+    np.testing.assert_allclose(waveform.affine.affine_matrix, image.affine.affine_matrix)
+    # sample i (columns 4i..4i+3 of level 0) is centred at i / rate seconds, as the spectrogram's frames are
+    assert waveform.data_to_world((0, 4 * 1000 + 1.5))[1] == pytest.approx(1000 / rate)
     assert image.affine.affine_matrix[0, 0] != 1  # the hooks compressed the Hz axis for display

@@ -1,18 +1,17 @@
-"""On screen, the annotations sit exactly over the sounds they mark (run under Xvfb).
+"""On screen, the annotations and the waveform sit exactly over the sounds they mark (run under Xvfb).
 
 A synthetic recording holds clicks and tones at known times, with matching
 annotations. One screenshot shows only the spectrogram, one only the segment
-rectangles, one only the event ticks: the columns of the clicks' energy and of
-the tones' onsets and offsets must be those of the event ticks and of the
-rectangles' left and right edges.
+rectangles, one only the event ticks, one only the waveform: the columns of
+the clicks' energy and of the tones' onsets and offsets must be those of the
+event ticks, of the rectangles' left and right edges and of the waveform's
+click spikes (full scale, upward) and tone bursts (half scale, both ways).
 
-``python tests/test_screenshot_alignment.py OUT.png`` (under ``xvfb-run -a``)
-saves the README's screenshot of a real Bengalese finch recording.
+The README's screenshots of real recordings are made by ``scripts/screenshots.py``.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +83,23 @@ def _tick_columns(points_shot: np.ndarray) -> list[float]:
     return [(a + b) / 2 for a, b in _runs(lit_rows > 0)]
 
 
+def _waveform_columns(waveform_shot: np.ndarray) -> tuple[list[float], list[int], list[int]]:
+    """Click columns (the trace reaches far above the zero line) and tone onsets and offsets (far below it)."""
+    lit = _brightness(waveform_shot) > 100
+    columns = np.flatnonzero(lit.any(axis=0))
+    rows = np.arange(lit.shape[0])[:, np.newaxis]
+    zero = np.median(np.flatnonzero(lit.any(axis=1)))  # the screen row of the zero line (most columns are silence)
+    above = np.zeros(lit.shape[1])
+    below = np.zeros(lit.shape[1])
+    above[columns] = zero - np.where(lit, rows, np.inf).min(axis=0)[columns]
+    below[columns] = np.where(lit, rows, -np.inf).max(axis=0)[columns] - zero
+    clicks = [(a + b) / 2 for a, b in _runs(above > 0.75 * above.max())]
+    tones = [(a, b) for a, b in _runs(below > 0.5 * below.max()) if b - a > 5]
+    return clicks, [a for a, _ in tones], [b for _, b in tones]
+
+
 def _screenshot(viewer, visible_layer) -> np.ndarray:
+    viewer.text_overlay.visible = False  # the readout's text is not a mark
     for layer in viewer.layers:
         layer.visible = layer is visible_layer
     return viewer.screenshot(canvas_only=True, flash=False)
@@ -92,11 +107,12 @@ def _screenshot(viewer, visible_layer) -> np.ndarray:
 
 def test_shapes_and_spectrogram_line_up_on_screen(tmp_path, make_napari_viewer):
     viewer = make_napari_viewer(show=True)  # a hidden canvas renders black
-    image, shapes, points = viewer.open(_write_recording(tmp_path), plugin=PLUGIN)
+    image, waveform, shapes, points = viewer.open(_write_recording(tmp_path), plugin=PLUGIN)
     shapes.text.visible = points.text.visible = False
     clicks, onsets, offsets = _sound_columns(_screenshot(viewer, image))
     edges = _edge_columns(_screenshot(viewer, shapes))
     ticks = _tick_columns(_screenshot(viewer, points))
+    spikes, bursts_on, bursts_off = _waveform_columns(_screenshot(viewer, waveform))
 
     assert (len(clicks), len(onsets), len(offsets)) == (len(CLICKS), len(TONES), len(TONES))
     tone_edges = np.sort([*onsets, *offsets])
@@ -104,26 +120,10 @@ def test_shapes_and_spectrogram_line_up_on_screen(tmp_path, make_napari_viewer):
     assert np.max(np.abs(np.array(edges) - tone_edges)) <= MAX_OFFSET_PX, f"edges {edges} vs tones {tone_edges.tolist()}"
     assert len(ticks) == len(clicks), f"ticks at columns {ticks}, clicks at {clicks}"
     assert np.max(np.abs(np.array(ticks) - np.array(clicks))) <= MAX_OFFSET_PX, f"ticks {ticks} vs clicks {clicks}"
+    assert len(spikes) == len(clicks) and len(bursts_on) == len(bursts_off) == len(TONES), (spikes, bursts_on, bursts_off)
+    assert np.max(np.abs(np.array(spikes) - np.array(ticks))) <= MAX_OFFSET_PX, f"waveform clicks {spikes} vs ticks {ticks}"
+    bursts = np.sort([*bursts_on, *bursts_off])
+    assert np.max(np.abs(bursts - np.array(edges))) <= MAX_OFFSET_PX, f"waveform tones {bursts.tolist()} vs edges {edges}"
     sounds = np.sort([*clicks, *tone_edges])
     # the first view shows the whole 2 s, so the marks are spread over the canvas
     assert sounds[-1] - sounds[0] > 0.5 * viewer.screenshot(canvas_only=True, flash=False).shape[1]
-
-
-def save_readme_screenshot(out: Path, recording: Path) -> None:
-    """A window screenshot of ``recording`` with its annotations, as a small palette PNG."""
-    import napari
-    from PIL import Image
-
-    viewer = napari.Viewer()
-    viewer.window.resize(1100, 620)
-    viewer.open(recording, plugin=PLUGIN)
-    shot = viewer.screenshot(canvas_only=False, flash=False)
-    viewer.close()
-    Image.fromarray(shot[..., :3]).quantize(colors=128).save(out, optimize=True)
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).parent))
-    from conftest import BIRD_DIR
-
-    save_readme_screenshot(Path(sys.argv[1]), BIRD_DIR / "bird0_001.wav")

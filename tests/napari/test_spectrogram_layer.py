@@ -159,7 +159,8 @@ def test_a_recording_opened_after_the_previous_was_closed_gets_its_own_view(make
     second = _add(viewer, samples, rate)
     qtbot.wait(50)
     height = second.level_shapes[0][0] * second.scale[0] * vh.display_frequency_scale(viewer)
-    assert height == pytest.approx(sl.FIRST_VIEW_SECONDS * vh.FREQUENCY_ASPECT)  # the bird's range, not the first one's
+    # the bird's range fills the canvas's height, not the first recording's (issue 12: the first view fills the canvas)
+    assert height == pytest.approx(vh.FILL * viewer.canvas.size[0] / viewer.scene.camera.zoom)
     assert early.affine.affine_matrix[0, 0] == pytest.approx(vh.display_frequency_scale(viewer))
     (t_left, t_right), _ = _visible_world(viewer)
     assert 3 < t_right - t_left < 6

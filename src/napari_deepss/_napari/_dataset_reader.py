@@ -3,8 +3,8 @@
 Opening ``<name>.npy`` shows its train split; ``<name>.npy/val`` or
 ``<name>.npy/test`` shows that split, as these layers:
 
-- the split's audio ``x`` as a spectrogram (memory-mapped and computed lazily,
-  so a split of several GB is not read until napari draws it);
+- the split's audio ``x`` as a spectrogram and a waveform (memory-mapped and computed
+  lazily, so a split of several GB is not read until napari draws it);
 - its targets ``y`` turned back into annotations, drawn like annotation
   layers (segments as boxes, events as ticks, coloured per song type). They
   come from the same post-processing as predictions (thresholds 0.5, peaks
@@ -35,6 +35,7 @@ from .annotation_layer import annotations_layers_data
 from .recording_layers import DATASET_PIECES, KIND, TARGETS_SET, belonging_to
 from .spectrogram_layer import spectrogram_layer_data
 from .viewer_hooks import hook_current_viewer
+from .waveform_layer import with_waveform
 
 BLOCK_SAMPLES = 2**20
 # every peak of an event target is an event (targets of close events keep separate peaks)
@@ -49,7 +50,7 @@ def get_dataset_reader(path):
 
 
 def read_dataset(path) -> list[tuple]:
-    """Layer-data tuples of one split: spectrogram, targets as annotations (segments, events), recording pieces.
+    """Layer-data tuples of one split: spectrogram, waveform, targets as annotations (segments, events), recording pieces.
 
     They belong to the recording ``<dataset> <split>`` (the split is one long recording); the targets are an
     annotation pair of their own set, which Annotate does not take for the split's annotations.
@@ -64,7 +65,7 @@ def read_dataset(path) -> list[tuple]:
     freq_range = image[1]["metadata"]["freq_range"]
     targets = targets_as_annotations(arrays["y"], attrs["class_names"], attrs["class_types"], float(attrs["samplerate_y_Hz"]))
     layers = [
-        image,
+        *with_waveform(image),
         *annotations_layers_data(targets, freq_range, name=f"{name} targets", annotation_set=TARGETS_SET),
         pieces_layer_data(split_pieces(attrs, split), samplerate, freq_range, name=f"{name} recordings"),
     ]

@@ -1,4 +1,4 @@
-"""npe2 reader: recordings become a spectrogram (plus their annotations), annotation files annotation layers.
+"""npe2 reader: recordings become a spectrogram and a waveform (plus their annotations), annotation files annotation layers.
 
 Annotations are two layers (see :mod:`.annotation_layer`): segments as
 rectangles in a Shapes layer, events as ticks in a Points layer. Annotation
@@ -40,6 +40,7 @@ from .annotation_layer import annotations_layers_data
 from .recording_layers import belonging_to
 from .spectrogram_layer import spectrogram_layer_data
 from .viewer_hooks import hook_current_viewer
+from .waveform_layer import with_waveform
 
 
 def get_reader(path):
@@ -80,10 +81,10 @@ def _read_recording(path: Path) -> list[tuple]:
     image = spectrogram_layer_data(samples, samplerate, path=path)
     beside = annotations_beside(path)
     if beside is None:
-        return [image]
+        return with_waveform(image)
     file, annotations = beside
     record = RecordingAnnotations(path.stem, annotations)
-    return [image, *_read_annotations(file, record, image[1]["metadata"]["freq_range"])]
+    return [*with_waveform(image), *_read_annotations(file, record, image[1]["metadata"]["freq_range"])]
 
 
 def _read_annotations(path: Path, record: RecordingAnnotations, freq_range) -> list[tuple]:

@@ -65,6 +65,8 @@ FACE_ALPHA = 0.2
 EDGE_WIDTH_SECONDS = FIRST_VIEW_SECONDS / 500
 # Height of an event tick in display units (seconds): 15 px tall and 5 px wide in the first view.
 EVENT_TICK_SECONDS = 15 * FIRST_VIEW_SECONDS / 800
+# ... and never taller than this on screen: zoomed in on pulses, ticks would otherwise hide the spectrogram.
+EVENT_TICK_MAX_PIXELS = 18
 # napari places shape labels in time quadratic in the number of shapes (10,000
 # labelled lines: 40 s to add); larger layers start with their labels hidden.
 TEXT_LABEL_LIMIT = 500
@@ -184,6 +186,7 @@ def _events_layer_data(names, times, channel, freq_range, name, metadata) -> tup
         **_common_kwargs(f"{name} events", features, len(names), metadata, EVENTS),
         "symbol": "vbar",
         "size": EVENT_TICK_SECONDS,
+        "canvas_size_limits": (2, EVENT_TICK_MAX_PIXELS),
         "face_color": "name",
         "face_color_cycle": song_type_colors(metadata["song_types"]) or list(PALETTE),
         "border_width": 0,

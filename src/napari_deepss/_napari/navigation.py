@@ -3,13 +3,16 @@
 The viewer's last world axis is time in seconds (the viewer hooks only
 compress the frequency axis), so the visible time range follows from the
 camera's centre, its zoom (screen pixels per world unit) and the canvas width.
-napari's 2D camera zooms both axes alike: zooming time also zooms frequency
-about the view's centre.
+napari's 2D camera zooms both axes alike, so :func:`zoom_time` also
+compresses the frequency axis by the zoom factor: the spectrogram and the
+waveform keep their height on screen, as in an audio editor.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .display_scale import display_frequency_scale, set_frequency_scale
 
 #: factor of one zoom step
 ZOOM_STEP = 2.0
@@ -36,8 +39,11 @@ def page(viewer, direction: int) -> None:
 
 
 def zoom_time(viewer, factor: float) -> None:
-    """Show ``factor`` times fewer seconds (``factor`` > 1 zooms in)."""
+    """Show ``factor`` times fewer seconds (``factor`` > 1 zooms in), keeping the picture's height."""
     viewer.scene.camera.zoom = viewer.scene.camera.zoom * factor
+    frequency_scale = display_frequency_scale(viewer)
+    if frequency_scale is not None:
+        set_frequency_scale(viewer, frequency_scale / factor)
 
 
 def next_time(times, current: float, direction: int, tolerance: float = 1e-9) -> float | None:

@@ -2,8 +2,9 @@
 
 Every layer napari-deepss makes carries in its ``metadata``
 
-- :data:`KIND` (``deepss_kind``): what it shows (:data:`SPECTROGRAM`, :data:`ANNOTATIONS`,
-  :data:`PROBABILITIES`, :data:`DATASET_PIECES`; a new kind of layer of a recording is one more constant);
+- :data:`KIND` (``deepss_kind``): what it shows (:data:`SPECTROGRAM`, :data:`WAVEFORM`, :data:`ANNOTATIONS`,
+  :data:`PROBABILITIES`, :data:`DATASET_PIECES`, :data:`PLAYBACK_CURSOR`; a new kind of layer of a recording is
+  one more constant);
 - :data:`RECORDING`: the name of the recording it belongs to (the stem that pairs ``rec1.wav`` with
   ``rec1_annotations.csv``, the sample's name or a dataset split's), given by whoever makes the layer data
   (readers, sample data, Annotate, Predict) with :func:`belonging_to`.
@@ -27,6 +28,8 @@ SET = "annotation_set"
 PAIR = "annotation_pair"
 
 SPECTROGRAM = "spectrogram"
+WAVEFORM = "waveform"
+PLAYBACK_CURSOR = "playback_cursor"
 ANNOTATIONS = "annotations"
 PROBABILITIES = "probabilities"
 DATASET_PIECES = "dataset_pieces"
@@ -71,6 +74,11 @@ def spectrogram_of(layers, recording: str | None):
     if recording is None:
         return None
     return next((layer for layer in spectrograms(layers) if recording_of(layer) == recording), None)
+
+
+def waveform_of(layers, recording: str | None):
+    """The first waveform of ``recording`` among ``layers``, or ``None``."""
+    return next((layer for layer in layers if kind_of(layer) == WAVEFORM and recording_of(layer) == recording), None)
 
 
 def annotation_pairs_of(layers, recording: str | None, annotation_set: str = OWN_SET) -> list[dict]:

@@ -14,6 +14,11 @@ widget shows them:
 - Navigation: PageDown/PageUp page by one view width, ``=``/``-`` zoom time,
   ``N``/``B`` jump to the next/previous annotation (only the active type when
   *Active type only* is ticked); the visible time range is shown.
+- Playback (:mod:`..playback_control`): *Play* or a tap of Space plays the
+  selected annotations, else the visible range, at the chosen speed, with a
+  moving cursor; again stops. Space held down still pans and zooms in any
+  mode, as napari binds it, so nothing of napari's is lost.
+- The selected annotation's song type, start, stop and duration.
 - Saving: Ctrl+S or *Save*; an autosave every ``AUTOSAVE_SECONDS``.
 - Export for training: the recording (or the visible time range) and its
   annotations (or the active song type) into a folder Make dataset reads.
@@ -23,14 +28,17 @@ Every button with a key is one entry of :meth:`AnnotateWidget._actions`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import partial
 
 from qtpy.QtCore import QTimer
 from qtpy.QtGui import QColor
+from napari.utils.notifications import show_error, show_warning
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -42,15 +50,22 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from ...playback import MAX_SPEED, MIN_SPEED, PlaybackUnavailable
 from ..annotation_layer import layer_colors
 from ..annotation_session import AnnotationSession
 from ..draw_tool import DrawTool
 from ..navigation import ZOOM_STEP, page, visible_time_range, zoom_time
+from ..playback_control import PlaybackControl
+from ..readout import selection_text
 from . import annotate_dialogs
 from .main_window_hooks import MainWindowHooks
 
 AUTOSAVE_SECONDS = 60
 COLUMNS = ("Name", "Kind", "Colour", "Count")
+#: the key that plays (tapped) or pans and zooms in any mode (held, napari's own binding)
+PLAY_KEY = "Space"
+#: how often the playback cursor moves
+CURSOR_INTERVAL_MS = 30
 
 
 class AnnotateWidget(QWidget):
@@ -60,9 +75,13 @@ class AnnotateWidget(QWidget):
         super().__init__()
         self.viewer = napari_viewer
         self.session = AnnotationSession(
-            napari_viewer, annotate_dialogs, parent=self, on_change=self._refresh, on_attach=self._bind_keys
+            napari_viewer, annotate_dialogs, parent=self, on_change=self._refresh, on_attach=self._on_attach
         )
         self.draw_tool = DrawTool(self.session)
+        self.playback = PlaybackControl(napari_viewer)
+        self._cursor_timer = QTimer(self)
+        self._cursor_timer.setInterval(CURSOR_INTERVAL_MS)
+        self._cursor_timer.timeout.connect(self._move_cursor)
         actions = self._actions()
         self._build_ui(actions)
         self._key_actions = {key: action for _, _, key, action in actions if key}
@@ -91,6 +110,7 @@ class AnnotateWidget(QWidget):
             ("navigation", "zoom −", "-", partial(zoom_time, viewer, 1 / ZOOM_STEP)),
             ("navigation", "◀ prev", "B", lambda: session.jump(-1, self.active_only.isChecked())),
             ("navigation", "next ▶", "N", lambda: session.jump(1, self.active_only.isChecked())),
+            ("playback", "▶ Play", PLAY_KEY, self.toggle_playback),
         ]
 
     # --- ui -----------------------------------------------------------------
@@ -114,6 +134,10 @@ class AnnotateWidget(QWidget):
         self.draw_button.toggled.connect(self.draw_tool.set_drawing)
         self.active_only = QCheckBox("Active type only")
         self.time_label = QLabel("")
+        self.speed = QDoubleSpinBox(minimum=MIN_SPEED, maximum=MAX_SPEED, singleStep=0.1, value=1.0, suffix=" ×")
+        self.speed.setToolTip("Playback speed: below 1 slower and lower (ultrasonic song becomes audible), above 1 faster")
+        self.playback_label = QLabel("")
+        self.selection_label = QLabel("")
         self.save_button = _button("Save", self.session.save, tip="Ctrl+S")
         self.status_label = QLabel("")
         self.export_visible_only = QCheckBox("Visible time range only")
@@ -127,11 +151,12 @@ class AnnotateWidget(QWidget):
         types.addWidget(self.rename_type_button, 1, 0)
         types.addWidget(self.recolor_type_button, 1, 1)
         types.addWidget(self.delete_type_button, 1, 2, 1, 2)
-        rows = {"edits": [self.draw_button], "navigation": []}
+        rows = {"edits": [self.draw_button], "navigation": [], "playback": []}
         self.buttons: dict[str, QPushButton] = {}
         for row, text, key, action in actions:
             self.buttons[text] = _button(text, action, tip=key or "")
             rows[row].append(self.buttons[text])
+        rows["playback"] += [QLabel("speed"), self.speed, self.playback_label]
         layout = QVBoxLayout(self)
         for part in (
             self.recording_label,
@@ -139,6 +164,7 @@ class AnnotateWidget(QWidget):
             types,
             *(_row(*buttons) for buttons in rows.values()),
             _row(self.active_only, self.time_label),
+            self.selection_label,
             _row(self.save_button, self.status_label),
             _row(self.export_visible_only, self.export_selected_type_only),
             self.export_button,
@@ -149,7 +175,43 @@ class AnnotateWidget(QWidget):
         """Bind the action keys on the viewer and on a recording's layers (a selected layer's keys come first)."""
         for target in targets:
             for key, action in self._key_actions.items():
-                target.bind_key(key, _ignore_target(action), overwrite=True)
+                binding = _tap_or_hold_to_pan(self.viewer, action) if key == PLAY_KEY else _ignore_target(action)
+                target.bind_key(key, binding, overwrite=True)
+
+    def _on_attach(self, layers) -> None:
+        """A recording's layers are first worked on: keys on them, and their selection shown."""
+        self._bind_keys(layers)
+        for layer in layers[1:]:
+            layer.selected_data.events.items_changed.connect(self._show_selection)
+
+    # --- playback -------------------------------------------------------------
+
+    def toggle_playback(self) -> None:
+        """Play the selected annotations (else the visible range) of the current recording, or stop playing."""
+        if self.playback.playing:
+            self.playback.stop()
+            self._move_cursor()
+            return
+        if self.session.spectrogram is None:
+            self.playback_label.setText("open a recording first")
+            return
+        try:
+            start, stop = self.playback.play(self.session.spectrogram, self.speed.value())
+        except PlaybackUnavailable as err:
+            self.playback_label.setText("no sound: see the message")
+            show_warning(f"Cannot play: {err}")
+            return
+        except ValueError as err:
+            show_error(f"Cannot play: {err}")
+            return
+        self.playback_label.setText(f"{start:.3f} – {stop:.3f} s")
+        self.buttons["▶ Play"].setText("■ Stop")
+        self._cursor_timer.start()
+
+    def _move_cursor(self) -> None:
+        if not self.playback.tick():
+            self._cursor_timer.stop()
+            self.buttons["▶ Play"].setText("▶ Play")
 
     # --- song types -----------------------------------------------------------
 
@@ -208,6 +270,11 @@ class AnnotateWidget(QWidget):
             self.recording_label.setText(f"Recording: {session.spectrogram.name}{hint}")
         self.status_label.setText("● unsaved changes" if session.has_unsaved_changes else "saved")
         self._show_time_range()
+        self._show_selection()
+
+    def _show_selection(self, *_) -> None:
+        text = selection_text(self.viewer.layers)
+        self.selection_label.setText(f"Selected: {text}" if text else "")
 
     def _show_time_range(self, event=None) -> None:
         start, stop = visible_time_range(self.viewer)
@@ -219,6 +286,28 @@ def _ignore_target(action):
 
     def bound(_target):
         action()
+
+    return bound
+
+
+def _tap_or_hold_to_pan(viewer, action):
+    """A Space binding: tapped, ``action()``; held, pan and zoom in any mode as napari's own Space does.
+
+    A press shorter than napari's hold delay (*Preferences*, 0.5 s by default) is a tap.
+    """
+    from napari.settings import get_settings
+
+    def bound(_target):
+        layer = viewer.layers.selection.active
+        previous = getattr(layer, "mode", "pan_zoom")
+        if previous != "pan_zoom":
+            layer.mode = "pan_zoom"
+        pressed = time.monotonic()
+        yield
+        if previous != "pan_zoom" and layer in viewer.layers:
+            layer.mode = previous
+        if time.monotonic() - pressed < get_settings().application.hold_button_delay:
+            action()
 
     return bound
 

@@ -18,14 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from ...atomic import atomic_path
 from ...child_jobs.train import STOP_GRACE_S, train_in_child
-from ...options import to_argv
+from ...options import read_yaml, to_argv, write_yaml
 from ...training.config import TrainConfig
 from ...errors import FileFormatError
 from ...jobs import Progress, Stopped
@@ -133,23 +132,11 @@ class TrainWidget(QWidget):
 
     def save_settings(self, path: str | Path) -> Path:
         """Write the form as YAML (the same keys as ``_params.yaml``)."""
-        path = Path(path)
-        with atomic_path(path) as tmp:
-            tmp.write_text(yaml.safe_dump(self.config().to_dict(), sort_keys=False))
-        return path
+        return write_yaml(self.config(), path)
 
     def load_settings(self, path: str | Path) -> None:
         """Fill the form from a settings file or an earlier run's ``_params.yaml``."""
-        try:
-            values = yaml.safe_load(Path(path).read_text())
-        except (OSError, yaml.YAMLError) as err:
-            raise FileFormatError(path, f"cannot read settings ({err})") from None
-        if not isinstance(values, dict):
-            raise FileFormatError(path, "not a settings file (expected option: value lines)")
-        try:
-            self.set_config(TrainConfig.from_dict(values))
-        except ValueError as err:
-            raise FileFormatError(path, str(err)) from None
+        self.set_config(read_yaml(TrainConfig, path))
 
     def command_line(self) -> str:
         """The ``dss train ...`` line reproducing the form."""
