@@ -26,12 +26,17 @@ Rules (DeepSS's, made exact at block edges):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .dataset.targets import NOISE
 from .options import Options, option
+
+#: the key of ``_params.yaml`` that holds a network's post-processing options
+PARAMS_KEY = "postprocess"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,23 @@ class PostprocessOptions(Options):
 
     def __post_init__(self):
         self.check_values()
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> PostprocessOptions:
+        """The options a trained network's params hold, else the defaults.
+
+        ``params[PARAMS_KEY]`` holds options chosen for the network (e.g. on
+        its validation data at the end of training); a DeepSS network's
+        ``post_opt`` (``gap_dur``, ``min_len`` in seconds) gives the fill gap
+        and the minimum length. Predicting and evaluating start from these.
+        """
+        values = dict(params.get(PARAMS_KEY) or {})
+        deepss = params.get("post_opt")
+        if isinstance(deepss, Mapping):
+            for ours, theirs in (("segment_fillgap", "gap_dur"), ("segment_minlen", "min_len")):
+                if deepss.get(theirs) is not None:
+                    values.setdefault(ours, deepss[theirs])
+        return cls.from_dict(values)
 
 
 def _seconds_to_samples(seconds: float, samplerate: float) -> int:

@@ -160,3 +160,15 @@ def test_bad_options_and_shapes_are_named():
         PostprocessOptions(segment_minlen=-1)
     with pytest.raises(ValueError, match=r"\[samples, 3 classes\]"):
         postprocess(np.zeros((5, 2)), NAMES, TYPES, RATE)
+
+
+def test_options_of_a_network_come_from_its_params():
+    assert PostprocessOptions.from_params({}) == PostprocessOptions()
+    chosen = PostprocessOptions.from_params({"postprocess": {"segment_thres": 0.3, "segment_minlen": 0.02}})
+    assert (chosen.segment_thres, chosen.segment_minlen, chosen.event_thres) == (0.3, 0.02, 0.5)
+    deepss = PostprocessOptions.from_params({"post_opt": {"gap_dur": 0.004, "min_len": 0.015}})
+    assert (deepss.segment_fillgap, deepss.segment_minlen) == (0.004, 0.015)
+    both = PostprocessOptions.from_params({"postprocess": {"segment_minlen": 0.02}, "post_opt": {"min_len": 0.5}})
+    assert both.segment_minlen == 0.02  # our own choice wins over DeepSS's
+    with pytest.raises(ValueError, match="segment_thres"):
+        PostprocessOptions.from_params({"postprocess": {"segment_thres": 2.0}})
