@@ -46,8 +46,9 @@ def _rows(shapes, points) -> list[str]:
 
 def test_a_recording_shows_the_textgrid_beside_it(bird_textgrid, bird_wav, make_napari_viewer):
     viewer = make_napari_viewer()
-    image, shapes, points = viewer.open(bird_textgrid.with_name("rec.wav"), plugin=PLUGIN)
-    assert isinstance(image, Image) and isinstance(shapes, Shapes) and isinstance(points, Points)
+    image, waveform, shapes, points = viewer.open(bird_textgrid.with_name("rec.wav"), plugin=PLUGIN)
+    assert isinstance(image, Image) and isinstance(waveform, Image)
+    assert isinstance(shapes, Shapes) and isinstance(points, Points)
     table = read_annotations(annotations_path_for(bird_wav))
     assert _rows(shapes, points) == sorted(table.names)
     assert np.allclose(sorted(s[:, 1].min() for s in shapes.data), sorted(table.start_seconds), atol=1e-5)
@@ -94,7 +95,7 @@ def test_layers_save_as_a_notmat_with_the_rate_of_the_recording_in_the_viewer(tm
     save_annotations(Annotations([n[-1] for n in table.names], table.start_seconds, table.stop_seconds),
                      tmp_path / "bird0_003_annotations.csv")
     viewer = make_napari_viewer()
-    _, shapes, _ = viewer.open(tmp_path / "bird0_003.wav", plugin=PLUGIN)
+    _, _, shapes, _ = viewer.open(tmp_path / "bird0_003.wav", plugin=PLUGIN)  # spectrogram, waveform, annotations
     out = tmp_path / "out"
     out.mkdir()  # no recording beside the target: the rate comes from the spectrogram in the viewer
     target = out / "bird0_003.wav.not.mat"
