@@ -14,9 +14,9 @@ atomically):
 - ``<stem>_results.h5``: history, confusion matrix, report, test labels and
   predictions (when the dataset has a test split),
 
-where ``<stem>`` is ``<prefix>_<YYYYMMDD_hhmmss>``. The network is loaded back
-with ``load_model`` (:func:`napari_deepss.network_files.load_network`).
-Importing this module does not import TensorFlow; ``train`` and ``load_model`` do.
+where ``<stem>`` is ``<prefix>_<YYYYMMDD_hhmmss>``; ``training.load_model``
+(:func:`napari_deepss.network_files.load_network`) loads the network back.
+Importing this module does not import TensorFlow; ``train`` does.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from ..errors import FileFormatError
 from ..jobs import Progress, ProgressCallback, Stopped
 from ..metrics import accuracy, classification_report, confusion_matrix
 from ..network_files import MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX
-from ..network_files import load_network as load_model  # noqa: F401 - training.load_model, the name callers know
 from ..options import yaml_safe
 from .chunks import ChunkReader, steps_per_epoch, sub_range, tf_dataset
 from .config import TrainConfig
