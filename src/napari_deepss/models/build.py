@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 import keras
 
-from .deepss import DeepSSChannelNormalization, DeepSSSpectrogram
 from .spec import MODEL_NAMES, NetworkSpec
 from .stft import STFTMagnitudeDB
 from .tcn import build_tcn
@@ -30,5 +29,4 @@ def build_model(spec: NetworkSpec) -> keras.Model:
 
 def custom_objects() -> dict[str, type]:
     """The custom layer classes a saved model may contain, by class name."""
-    return {cls.__name__: cls for cls in (STFTMagnitudeDB, LinearUpSampling1D, DeepSSSpectrogram,
-                                          DeepSSChannelNormalization)}
+    return {cls.__name__: cls for cls in (STFTMagnitudeDB, LinearUpSampling1D)}
