@@ -79,11 +79,18 @@ def read_params(path: str | os.PathLike) -> dict:
     try:
         params = yaml.load(text, Loader=_ParamsLoader)  # noqa: S506 - a SafeLoader subclass
     except (yaml.YAMLError, ValueError, TypeError) as err:
-        raise FileFormatError(path, f"not a readable params file ({err})") from err
+        raise FileFormatError(path, f"not a readable params file: {_yaml_problem(err)}") from err
     if not isinstance(params, dict):
         found = "empty" if params is None else f"a YAML {type(params).__name__}"
         raise FileFormatError(path, f"not a params file: it is {found}, not a mapping of option names to values")
     return params
+
+
+def _yaml_problem(err: Exception) -> str:
+    """A YAML error in one line: what and where (its own message spans several and names no file)."""
+    mark = getattr(err, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{getattr(err, 'problem', None) or err}{where}"
 
 
 def is_deepss_params(params: dict) -> bool:

@@ -33,6 +33,8 @@ DAMAGE = {  # name: (params file content from the good params, what the message 
     "binary garbage": (lambda p: bytes(range(256)) * 8, "not text"),
     "empty": (lambda p: b"", "it is empty"),
     "a YAML list": (lambda p: b"- noise\n- pulse\n", "it is a YAML list"),
+    "broken YAML": (lambda p: b"class_names: [noise, pulse\nclass_types: x\n",
+                    "not a readable params file: expected ',' or ']', but got ':' at line 2"),
     "a non-numeric rate": (lambda p: _edited(p, {"samplerate_x_Hz": "2.5 kHz"}), "samplerate_x_Hz: must be a positive"),
     "a missing key": (lambda p: _edited(p, {"class_names": None}), "class_names: missing"),
 }
