@@ -89,7 +89,8 @@ def _rebuilt(model_path: Path, params_path: Path, params: dict, *, deepss: bool)
 
             model = build_model(NetworkSpec.from_options(params))
     except KeyError as err:
-        raise FileFormatError(params_path, f"{err.args[0]}: missing; the network cannot be rebuilt without it") from None
+        problem = f"{err.args[0]}: missing; the network cannot be rebuilt without it"
+        raise FileFormatError(params_path, problem) from None
     except (ValueError, TypeError) as err:
         raise FileFormatError(params_path, f"cannot rebuild the network: {err}") from err
     (set_weights_in_order if deepss else set_weights_by_name)(model, model_path)

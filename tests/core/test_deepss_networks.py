@@ -75,7 +75,8 @@ def test_dss_predict_writes_what_das_predict_wrote(name, tmp_path):
     last = (deepss.end - 1) / deepss.samplerate
 
     def rows(table):
-        keep = ~table.is_placeholder & (table.stop_seconds < last) & (table.start_seconds >= deepss.first / deepss.samplerate)
+        first = deepss.first / deepss.samplerate
+        keep = ~table.is_placeholder & (table.stop_seconds < last) & (table.start_seconds >= first)
         return sorted(zip(np.array(table.names)[keep], table.start_seconds[keep], table.stop_seconds[keep]))
 
     assert len(rows(theirs)) > 30 and [r[0] for r in rows(ours)] == [r[0] for r in rows(theirs)]
@@ -123,11 +124,13 @@ def _copy(name: str, folder) -> str:
     ({"upsample": False}, "upsample"),
     ({"nb_filters": 16}, "weights of layer 'conv1d'"),
     ({"nb_conv": 3}, "layers with weights"),
+    ({"nb_filters": None}, "nb_filters: missing"),
 ])
 def test_what_cannot_be_rebuilt_is_refused_by_name(change, named, tmp_path):
     prefix = _copy("fly_tcn", tmp_path)
     params_path = tmp_path / "fly_tcn_params.yaml"
-    params_path.write_text(yaml.safe_dump({**yaml.safe_load(params_path.read_text()), **change}))
+    params = {**yaml.safe_load(params_path.read_text()), **change}
+    params_path.write_text(yaml.safe_dump({key: value for key, value in params.items() if value is not None}))
     with pytest.raises(FileFormatError, match=named) as refused:
         load_network(prefix)
     assert "fly_tcn_" in str(refused.value)
