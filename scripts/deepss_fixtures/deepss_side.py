@@ -74,6 +74,22 @@ def copy_recording(data: str, stem: str, folder: str, channels: int = 1, start: 
     return name + ".wav"
 
 
+def targets(file_base, n, fs, class_names, class_types, event_std_seconds, gap_seconds) -> np.ndarray:
+    """The GUI's targets of one recording: annotation matrix, blurred events, gaps between segments."""
+    import das.make_dataset as dsm
+
+    df = pd.read_csv(file_base + "_annotations.csv").dropna()
+    y = dsm.make_annotation_matrix(df, n, fs, class_names)
+    for index, kind in enumerate(class_types):
+        if kind == "event" and event_std_seconds > 0:
+            y[:, index] = dsm.blur_events(y[:, index], event_std_seconds=event_std_seconds, samplerate=fs)
+    segment_idx = np.where(np.array(class_types) == "segment")[0]
+    if gap_seconds > 0 and len(segment_idx):  # the GUI passes onsets as offsets (a DeepSS defect, kept here)
+        y[:, segment_idx] = dsm.make_gaps(y[:, segment_idx], gap_seconds=gap_seconds, samplerate=fs,
+                                          start_seconds=df["start_seconds"], stop_seconds=df["start_seconds"])
+    return y
+
+
 def make_dataset(data_folder, store_folder, *, file_splits=None, data_splits=None, make_single_class_datasets=False,
                  event_std_seconds=0.0, gap_seconds=0.0, seed=1):
     """DeepSS's GUI recipe for a dataset folder, with DeepSS 0.32.13's own functions (plain split, no stratifying)."""
@@ -113,15 +129,7 @@ def make_dataset(data_folder, store_folder, *, file_splits=None, data_splits=Non
     for file_base in file_bases:
         x, fs = librosa.load(file_base + ".wav", sr=rate, mono=False)
         x = x.T if x.ndim == 2 else x[:, np.newaxis]
-        df = pd.read_csv(file_base + "_annotations.csv").dropna()
-        y = dsm.make_annotation_matrix(df, len(x), fs, class_names)
-        for index, kind in enumerate(class_types):
-            if kind == "event" and event_std_seconds > 0:
-                y[:, index] = dsm.blur_events(y[:, index], event_std_seconds=event_std_seconds, samplerate=fs)
-        segment_idx = np.where(np.array(class_types) == "segment")[0]
-        if gap_seconds > 0 and len(segment_idx):
-            y[:, segment_idx] = dsm.make_gaps(y[:, segment_idx], gap_seconds=gap_seconds, samplerate=fs,
-                                              start_seconds=df["start_seconds"], stop_seconds=df["start_seconds"])
+        y = targets(file_base, len(x), fs, class_names, class_types, event_std_seconds, gap_seconds)
         if file_split_dict[file_base] is not None:
             blocks_x, blocks_y, block_names, points = [x], [y], [file_split_dict[file_base]], []
         else:
