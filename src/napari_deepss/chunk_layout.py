@@ -5,6 +5,12 @@ twice a padding, so that every sample lies at least that far from the edges of
 one chunk (or at the recording's own edge): training puts its loss there, and
 prediction keeps the probabilities from there. The last chunk is aligned with
 the end of the recording.
+
+Networks trained by DeepSS itself are run on DeepSS's grid instead
+(``ChunkLayout.grid``): chunks start at multiples of the stride and the last
+ones run past the end over the repeated last sample, as ``das.predict`` pads
+the audio. Their output near a chunk's edges depends on where the chunk lies,
+so only this layout gives DeepSS's probabilities.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .network_params import is_deepss_params
 
 
 def chunk_starts(n: int, nb_hist: int, stride: int) -> np.ndarray:
@@ -32,31 +40,42 @@ class ChunkLayout:
     """Where the chunks of a recording start and which of their samples are kept.
 
     The padding is rounded up to a multiple of the network's downsampling
-    factor, so that every chunk starts on the frame grid of the STFT frontend.
+    factor, so that every chunk starts on the frame grid of the STFT frontend
+    (DeepSS's grid keeps its padding as it is).
     """
 
     nb_hist: int
     padding: int
     n_samples: int
+    grid: bool = False  # DeepSS's layout: chunks on the stride grid, none aligned with the end
 
     @classmethod
     def for_model(cls, model, params: dict, n_samples: int) -> ChunkLayout:
         nb_hist = int(model.input_shape[1])
-        factor = 2 ** int(params.get("nb_pre_conv", 0) or 0)
+        grid = is_deepss_params(params)
+        factor = 1 if grid else 2 ** int(params.get("nb_pre_conv", 0) or 0)
         padding = -(-int(params.get("data_padding", 0) or 0) // factor) * factor
         if nb_hist - 2 * padding <= 0:
             raise ValueError(f"the network's chunks ({nb_hist} samples) are not longer than twice its "
                              f"boundary padding ({padding})")
-        return cls(nb_hist, padding, n_samples)
+        return cls(nb_hist, padding, n_samples, grid)
+
+    @property
+    def stride(self) -> int:
+        return self.nb_hist - 2 * self.padding
 
     @property
     def starts(self) -> np.ndarray:
-        return chunk_starts(self.n_samples, self.nb_hist, self.nb_hist - 2 * self.padding)
+        if self.grid:  # enough chunks for the kept middle of the last to reach the end
+            count = max(1, -(-(self.n_samples - self.nb_hist + self.padding) // self.stride) + 1)
+            return np.arange(count, dtype=np.int64) * self.stride
+        return chunk_starts(self.n_samples, self.nb_hist, self.stride)
 
     def kept(self, start: int, covered: int) -> tuple[int, int]:
         """``[a, b)`` within the chunk at ``start`` to keep, given that samples before ``covered`` are done."""
         a = 0 if start == 0 else self.padding
-        b = self.nb_hist if start + self.nb_hist >= self.n_samples else self.nb_hist - self.padding
+        at_end = start + self.nb_hist >= self.n_samples and not self.grid
+        b = self.nb_hist if at_end else self.nb_hist - self.padding
         return max(a, covered - start), min(b, self.n_samples - start)
 
     def predict(self, model, x: np.ndarray, batch_size: int):
@@ -70,8 +89,9 @@ class ChunkLayout:
         for first in range(0, len(starts), batch_size):
             batch_starts = starts[first:first + batch_size]
             index = batch_starts[:, np.newaxis] + offsets
-            chunks = x[np.minimum(index, len(x) - 1)]
-            chunks[index >= len(x)] = 0  # a recording shorter than a chunk: zeros after its end
+            chunks = x[np.minimum(index, len(x) - 1)]  # past the end: the last sample repeated (DeepSS's grid)
+            if not self.grid:
+                chunks[index >= len(x)] = 0  # a recording shorter than a chunk: zeros after its end
             probabilities = np.asarray(model.predict_on_batch(chunks), dtype=np.float32)
             block_start, kept = covered, []
             for row, start in enumerate(batch_starts):

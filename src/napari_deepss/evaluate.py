@@ -302,9 +302,13 @@ def evaluate_dataset(model, data_dir, *, tolerance: float = DEFAULT_TOLERANCE, o
     test = splits["test"]
     pieces = split_pieces(attrs, "test")
     total = sum(end - start for _, start, end in pieces)
+    if total != len(test):
+        raise FileFormatError(data_dir, "the dataset does not list which recordings its test split holds (DeepSS "
+                              "lists them only for a split of one recording): predict the test recordings and "
+                              "compare annotation files (dss evaluate --true ... --predicted ...) instead")
     scores, confusion, offset = AnnotationScores(), np.zeros((len(class_names),) * 2, dtype=np.int64), 0
     for name, start, end in pieces:
-        csv = Path(attrs["data_folder"]) / f"{name}{ANNOTATIONS_SUFFIX}"
+        csv = Path(attrs["data_folder"]) / f"{Path(name).name}{ANNOTATIONS_SUFFIX}"  # DeepSS names: file paths
         if not csv.is_file():
             raise FileFormatError(csv, "the true annotations of this test recording are missing (the dataset "
                                   "refers to them); compare annotation files instead")

@@ -22,6 +22,14 @@ Rules (DeepSS's, made exact at block edges):
   sample, an offset the last one (the convention of the dataset targets,
   which mark samples ``round(start*fs)..round(stop*fs)`` inclusive). So no time
   lies outside the recording.
+
+``deepss_rules=True`` applies DeepSS 0.32's rules instead, for networks trained
+by DeepSS, so that they find what DeepSS finds: an event peak must exceed the
+threshold, peaks up to ``int(event_dist * samplerate)`` samples apart compete
+(none when that is 1 or less; of equal peaks the later wins) and the first and
+last sample are never peaks; a sample is song when one song class exceeds
+``segment_thres`` before noise does, in class order, and that class is its
+label.
 """
 
 from __future__ import annotations
@@ -89,14 +97,17 @@ class _PeakStream:
     """Local maxima (flat tops: middle sample) of one trace fed in blocks, then spaced by a minimum distance.
 
     The last run of a block is held back until the next block shows whether the
-    trace rises or falls after it.
+    trace rises or falls after it. With ``deepss`` the threshold must be
+    exceeded, the trace's edges never rise to a peak and equal peaks keep the later.
     """
 
-    def __init__(self, threshold: float, min_distance: int):
+    def __init__(self, threshold: float, min_distance: int, deepss: bool = False):
         self._threshold = threshold
         self._min_distance = max(min_distance, 1)
+        self._deepss = deepss
+        self._outside = np.inf if deepss else -np.inf  # value before and after the trace
         self._n_seen = 0
-        self._before = -np.inf  # value of the run before the held run
+        self._before = self._outside  # value of the run before the held run
         self._held: tuple[int, float] | None = None  # (start index, value) of the last run
         self._positions: list[np.ndarray] = []
         self._heights: list[np.ndarray] = []
@@ -121,7 +132,8 @@ class _PeakStream:
         self._before = lefts[-1]
 
     def _collect(self, starts, stops, values, lefts, rights) -> None:
-        is_peak = (values > lefts) & (values > rights) & (values >= self._threshold)
+        high = values > self._threshold if self._deepss else values >= self._threshold
+        is_peak = (values > lefts) & (values > rights) & high
         self._positions.append((starts[is_peak] + stops[is_peak] - 1) // 2)
         self._heights.append(values[is_peak])
 
@@ -130,16 +142,16 @@ class _PeakStream:
         if self._held is not None:
             start, value = self._held
             self._collect(np.array([start]), np.array([self._n_seen]), np.array([value]),
-                          np.array([self._before]), np.array([-np.inf]))
+                          np.array([self._before]), np.array([self._outside]))
             self._held = None
         positions = np.concatenate(self._positions) if self._positions else np.zeros(0, dtype=np.int64)
         heights = np.concatenate(self._heights) if self._heights else np.zeros(0)
-        return _space_peaks(positions.astype(np.int64), heights, self._min_distance)
+        return _space_peaks(positions.astype(np.int64), heights, self._min_distance, later_first=self._deepss)
 
 
-def _space_peaks(positions: np.ndarray, heights: np.ndarray, min_distance: int) -> np.ndarray:
-    """Keep peaks at least ``min_distance`` samples apart, higher first (earlier on a tie)."""
-    order = np.lexsort((positions, -heights))
+def _space_peaks(positions: np.ndarray, heights: np.ndarray, min_distance: int, later_first: bool = False):
+    """Keep peaks at least ``min_distance`` samples apart, higher first (on a tie the earlier, or the later)."""
+    order = np.lexsort((-positions if later_first else positions, -heights))
     by_position = np.argsort(positions, kind="stable")
     sorted_positions = positions[by_position]
     removed = np.zeros(len(positions), dtype=bool)
@@ -153,64 +165,87 @@ def _space_peaks(positions: np.ndarray, heights: np.ndarray, min_distance: int) 
     return np.sort(positions[~removed])
 
 
-class _SegmentStream:
-    """Song stretches of a trace fed in blocks, with per-stretch votes of the most probable song class."""
+def _summed_song(song_probabilities: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Song where the song classes' probabilities sum above the threshold; label: the most probable song class."""
+    song = song_probabilities.sum(axis=1) > threshold
+    return song, np.argmax(song_probabilities[song], axis=1)
 
-    def __init__(self, threshold: float, n_labels: int):
+
+def _first_class_above(probabilities: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """DeepSS: the first of [noise, song classes] above the threshold labels a sample; song unless it is noise."""
+    above = probabilities > threshold
+    first = np.argmax(above, axis=1)
+    song = above.any(axis=1) & (first > 0)
+    return song, first[song] - 1
+
+
+class _SegmentStream:
+    """Song stretches of a trace fed in blocks, with per-stretch votes of each song sample's label.
+
+    ``rule(block, threshold)`` gives each sample of a block whether it is song
+    and, for the song samples, their label (index of the song class). With
+    ``deepss`` the last sample of a segment longer than one sample does not
+    vote (DeepSS counts labels from its onset up to, not including, its offset).
+    """
+
+    def __init__(self, threshold: float, n_labels: int, rule=_summed_song, deepss: bool = False):
         self._threshold = threshold
         self._n_labels = n_labels
+        self._rule = rule
+        self._deepss = deepss
         self._n_seen = 0
-        self._starts: list[np.ndarray] = []
-        self._stops: list[np.ndarray] = []
-        self._votes: list[np.ndarray] = []
-        self._open: tuple[int, np.ndarray] | None = None  # stretch running into the next block
+        self._stretches: list[tuple[np.ndarray, ...]] = []  # (starts, stops, votes, label of the last sample)
+        self._open: tuple[int, np.ndarray, int] | None = None  # stretch running into the next block
 
-    def add(self, song_probabilities: np.ndarray) -> None:
-        """``song_probabilities``: [samples, song classes] of the next block."""
-        n = len(song_probabilities)
+    def add(self, probabilities: np.ndarray) -> None:
+        """``probabilities``: the columns of the next block that the rule reads, [samples, columns]."""
+        n = len(probabilities)
         if n == 0:
             return
-        song = song_probabilities.sum(axis=1) > self._threshold
+        song, labels = self._rule(probabilities, self._threshold)
         edges = np.diff(np.concatenate([[0], song.view(np.int8), [0]]))
         starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        labels = np.argmax(song_probabilities[song], axis=1) if self._n_labels > 1 else np.zeros(song.sum(), int)
         stretch = np.repeat(np.arange(len(starts)), stops - starts)
         votes = np.bincount(stretch * self._n_labels + labels, minlength=len(starts) * self._n_labels)
         votes = votes.reshape(len(starts), self._n_labels)
+        last = labels[np.cumsum(stops - starts) - 1]
         starts, stops = starts + self._n_seen, stops + self._n_seen
         if self._open is not None:
-            open_start, open_votes = self._open
+            open_start, open_votes, open_last = self._open
             if len(starts) and starts[0] == self._n_seen:
                 starts[0] = open_start
                 votes[0] += open_votes
             else:
-                self._store([open_start], [self._n_seen], open_votes[np.newaxis])
+                self._store([open_start], [self._n_seen], open_votes[np.newaxis], [open_last])
             self._open = None
         self._n_seen += n
         if len(starts) and stops[-1] == self._n_seen:
-            self._open = (int(starts[-1]), votes[-1])
-            starts, stops, votes = starts[:-1], stops[:-1], votes[:-1]
-        self._store(starts, stops, votes)
+            self._open = (int(starts[-1]), votes[-1], int(last[-1]))
+            starts, stops, votes, last = starts[:-1], stops[:-1], votes[:-1], last[:-1]
+        self._store(starts, stops, votes, last)
 
-    def _store(self, starts, stops, votes) -> None:
-        self._starts.append(np.asarray(starts, dtype=np.int64))
-        self._stops.append(np.asarray(stops, dtype=np.int64))
-        self._votes.append(np.asarray(votes, dtype=np.int64).reshape(-1, self._n_labels))
+    def _store(self, starts, stops, votes, last) -> None:
+        self._stretches.append((np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64),
+                                np.asarray(votes, dtype=np.int64).reshape(-1, self._n_labels),
+                                np.asarray(last, dtype=np.int64)))
 
     def finish(self, fillgap: int, minlen: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(first sample, last sample + 1, label index)`` of each stretch after gap filling and length filter."""
         if self._open is not None:
-            self._store([self._open[0]], [self._n_seen], self._open[1][np.newaxis])
+            self._store([self._open[0]], [self._n_seen], self._open[1][np.newaxis], [self._open[2]])
             self._open = None
-        starts = np.concatenate(self._starts) if self._starts else np.zeros(0, np.int64)
-        stops = np.concatenate(self._stops) if self._stops else np.zeros(0, np.int64)
-        votes = np.concatenate(self._votes) if self._votes else np.zeros((0, self._n_labels), np.int64)
+        starts, stops, votes, last = (np.concatenate(parts) for parts in zip(*self._stretches or [(
+            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, self._n_labels), np.int64),
+            np.zeros(0, np.int64))]))
         if len(starts) > 1:
             first_of_group = np.concatenate([[True], starts[1:] - stops[:-1] >= fillgap])
             group_starts = np.flatnonzero(first_of_group)
-            starts = starts[group_starts]
-            stops = stops[np.concatenate([group_starts[1:] - 1, [len(stops) - 1]])]
+            group_ends = np.concatenate([group_starts[1:] - 1, [len(stops) - 1]])
+            starts, stops, last = starts[group_starts], stops[group_ends], last[group_ends]
             votes = np.add.reduceat(votes, group_starts, axis=0)
+        if self._deepss:
+            longer = np.flatnonzero(stops - starts > 1)
+            votes[longer, last[longer]] -= 1
         keep = stops - starts >= max(minlen, 1)
         return starts[keep], stops[keep], np.argmax(votes[keep], axis=1)
 
@@ -219,10 +254,12 @@ class Postprocessor:
     """Events and segments from class probabilities fed block by block.
 
     ``class_names``/``class_types`` as in ``_params.yaml`` (class 0 is noise).
-    ``samplerate`` is the rate of the probabilities.
+    ``samplerate`` is the rate of the probabilities. ``deepss_rules``: DeepSS's
+    rules (see the module docstring), for networks trained by DeepSS.
     """
 
-    def __init__(self, class_names, class_types, samplerate: float, options: PostprocessOptions | None = None):
+    def __init__(self, class_names, class_types, samplerate: float, options: PostprocessOptions | None = None,
+                 deepss_rules: bool = False):
         if len(class_names) != len(class_types):
             raise ValueError(f"{len(class_names)} class names but {len(class_types)} class types")
         self.class_names = [str(n) for n in class_names]
@@ -232,9 +269,15 @@ class Postprocessor:
         self.segment_classes = [
             i for i, (name, kind) in enumerate(zip(self.class_names, class_types)) if kind == "segment" and name != NOISE and i != 0
         ]
-        distance = _seconds_to_samples(self.options.event_dist, self.samplerate)
-        self._peaks = [_PeakStream(self.options.event_thres, distance) for _ in self.event_classes]
-        self._segments = _SegmentStream(self.options.segment_thres, len(self.segment_classes))
+        if deepss_rules:  # das.predict: peakutils with min_dist = int(event_dist * rate), removing peaks <= it apart
+            distance = int(self.options.event_dist * self.samplerate)
+            distance = distance + 1 if distance > 1 else 0
+        else:
+            distance = _seconds_to_samples(self.options.event_dist, self.samplerate)
+        self._peaks = [_PeakStream(self.options.event_thres, distance, deepss_rules) for _ in self.event_classes]
+        rule = _first_class_above if deepss_rules else _summed_song
+        self._segment_columns = [0, *self.segment_classes] if deepss_rules else self.segment_classes
+        self._segments = _SegmentStream(self.options.segment_thres, len(self.segment_classes), rule, deepss_rules)
 
     def add(self, probabilities: np.ndarray) -> None:
         """The next block of probabilities, [samples, classes]."""
@@ -246,7 +289,7 @@ class Postprocessor:
         for stream, index in zip(self._peaks, self.event_classes):
             stream.add(probabilities[:, index])
         if self.segment_classes:
-            self._segments.add(probabilities[:, self.segment_classes])
+            self._segments.add(probabilities[:, self._segment_columns])
 
     def finish(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """``(events, segments)``: name -> times [n] and name -> [n, 2] onsets and offsets, in seconds."""
@@ -267,8 +310,9 @@ class Postprocessor:
 
 
 def postprocess(probabilities: np.ndarray, class_names, class_types, samplerate: float,
-                options: PostprocessOptions | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+                options: PostprocessOptions | None = None,
+                deepss_rules: bool = False) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Events and segments of a whole probability trace [samples, classes] (see the module docstring)."""
-    processor = Postprocessor(class_names, class_types, samplerate, options)
+    processor = Postprocessor(class_names, class_types, samplerate, options, deepss_rules)
     processor.add(probabilities)
     return processor.finish()

@@ -12,7 +12,9 @@ kept only on request, as float32 in memory or in an ``.npy`` file on disk
 (``keep_probabilities``; returned as a read-only memory map of it).
 
 Audio at another rate than the network's (``samplerate_x_Hz``) is resampled
-(polyphase filter) first. Times are seconds from the start of the recording
+(polyphase filter) first. A network trained by DeepSS itself runs on DeepSS's
+chunk grid and its probabilities become events and segments by DeepSS's rules
+(:mod:`.chunk_layout`, :mod:`.postprocess`), so it finds what DeepSS finds. Times are seconds from the start of the recording
 and never lie outside it. ``predict`` is a long job (:mod:`napari_deepss.jobs`).
 Importing this module does not import TensorFlow.
 """
@@ -36,6 +38,7 @@ from .disk_space import require_free_space
 from .errors import FileFormatError
 from .jobs import Progress, ProgressCallback, check_stop
 from .npy_output import NpyOutput, npy_bytes
+from .network_params import is_deepss_params
 from .postprocess import Postprocessor, PostprocessOptions
 from .resampling import resample, resampling_factors
 
@@ -107,7 +110,7 @@ def predict(
     x = resample(x, *resampling_factors(rate, model_rate))
     class_names, class_types = list(params["class_names"]), list(params["class_types"])
     layout = ChunkLayout.for_model(model, params, len(x))
-    post = Postprocessor(class_names, class_types, model_rate, options)
+    post = Postprocessor(class_names, class_types, model_rate, options, deepss_rules=is_deepss_params(params))
     with contextlib.ExitStack() as files:
         store = _probability_store(keep_probabilities, len(x), len(class_names), files)
         for start, probabilities in layout.predict(model, x, batch_size):
@@ -134,9 +137,9 @@ def predict(
 def resolve_model(model, params: dict | None = None):
     """``(Keras model, params)`` from a trained network's prefix, or a model with its params."""
     if isinstance(model, (str, os.PathLike)):
-        from .training import load_model
+        from .network_files import load_network
 
-        return load_model(model)
+        return load_network(model)
     if params is None:
         raise ValueError("a Keras model needs its params (the dict of its _params.yaml)")
     return model, params

@@ -172,3 +172,63 @@ def test_options_of_a_network_come_from_its_params():
     assert both.segment_minlen == 0.02  # our own choice wins over DeepSS's
     with pytest.raises(ValueError, match="segment_thres"):
         PostprocessOptions.from_params({"postprocess": {"segment_thres": 2.0}})
+
+
+# --- DeepSS's rules (networks trained by DeepSS itself find what DeepSS finds) ---------------------------------
+
+
+def _deepss_events(trace, **options):
+    events, _ = postprocess(_event_probs(trace), ["noise", "pulse"], ["segment", "event"], RATE,
+                            PostprocessOptions(**options), deepss_rules=True)
+    return events["pulse"]
+
+
+def test_deepss_event_peaks_must_exceed_the_threshold_and_never_sit_on_the_edges():
+    trace = np.zeros(50)
+    trace[10] = 0.9
+    trace[20] = 0.5   # at the threshold: not above it (peakutils compares with >)
+    trace[30:33] = 1.0  # flat top -> its middle, as in our rules
+    trace[0] = trace[-1] = 0.8  # edges: DeepSS's peak test needs a rise before and a fall after
+    np.testing.assert_allclose(_deepss_events(trace), [0.10, 0.31])
+    np.testing.assert_allclose(_events(trace), [0.0, 0.10, 0.20, 0.31, 0.49])  # ours keep edges and the 0.5
+
+
+def test_deepss_event_distance_is_truncated_inclusive_and_ties_keep_the_later_peak():
+    trace = np.zeros(100)
+    trace[[10, 15, 40, 46, 60, 63]] = [0.7, 0.9, 0.8, 0.8, 0.9, 0.9]
+    # event_dist 0.059 s = 5.9 samples -> int 5: 10/15 are 5 apart, so 10 goes (ours keep both 5 apart);
+    # 40/46 are 6 apart: both stay; the 60/63 tie keeps the later, 63
+    np.testing.assert_allclose(_deepss_events(trace, event_dist=0.059), [0.15, 0.40, 0.46, 0.63])
+    # int(event_dist * rate) <= 1: DeepSS does not space peaks at all
+    np.testing.assert_allclose(_deepss_events(trace, event_dist=0.019), [0.10, 0.15, 0.40, 0.46, 0.60, 0.63])
+
+
+def test_deepss_song_is_the_first_class_above_the_threshold_and_the_last_sample_does_not_vote():
+    probs = np.zeros((40, 3), dtype=np.float32)
+    probs[:, 0] = 1
+    probs[3:6] = [0.4, 0.35, 0.25]  # song sums to 0.6, but no class is above 0.5: noise for DeepSS
+    probs[10:14] = [0.1, 0.9, 0.0]  # 4 samples syll_a, then 3 of syll_b: one segment, syll_a
+    probs[14:17] = [0.1, 0.0, 0.9]
+    probs[20:23] = [0.1, 0.0, 0.9]  # 3 samples syll_b, then 3 of syll_a: a tie, which the last sample breaks
+    probs[23:26] = [0.1, 0.9, 0.0]
+    probs[30] = [0.1, 0.0, 0.9]     # a segment of one sample: that sample votes
+    ours = _segments(probs)
+    _, deepss = postprocess(probs, NAMES, TYPES, RATE, deepss_rules=True)
+    np.testing.assert_allclose(ours["syll_a"], [[0.03, 0.05], [0.10, 0.16], [0.20, 0.25]])  # a tie: first class
+    np.testing.assert_allclose(deepss["syll_a"], [[0.10, 0.16]])
+    np.testing.assert_allclose(deepss["syll_b"], [[0.20, 0.25], [0.30, 0.30]])  # 3 to 2 without the last vote
+
+
+@pytest.mark.parametrize("block", [1, 7, 250])
+def test_deepss_rules_give_the_same_result_in_blocks(block):
+    probs, names, types = _random_song(seed=block)
+    options = PostprocessOptions(event_thres=0.4, event_dist=0.02, segment_fillgap=0.05, segment_minlen=0.1)
+    whole = postprocess(probs, names, types, RATE, options, deepss_rules=True)
+    streamed = Postprocessor(names, types, RATE, options, deepss_rules=True)
+    for start in range(0, len(probs), block):
+        streamed.add(probs[start:start + block])
+    events, segments = streamed.finish()
+    assert len(whole[0]["pulse"]) > 3 and sum(map(len, whole[1].values())) > 3
+    np.testing.assert_array_equal(events["pulse"], whole[0]["pulse"])
+    for name in segments:
+        np.testing.assert_array_equal(segments[name], whole[1][name])

@@ -123,8 +123,9 @@ def test_wrong_channel_count_and_missing_rate_are_named(amplitude):
         predict(_song(), model, samplerate=RATE)
 
 
-def test_chunk_layout_covers_each_sample_once():
-    layout = ChunkLayout(nb_hist=64, padding=8, n_samples=1000)
+@pytest.mark.parametrize("grid", [False, True])
+def test_chunk_layout_covers_each_sample_once(grid):
+    layout = ChunkLayout(nb_hist=64, padding=8, n_samples=1000, grid=grid)
     covered, pieces = 0, []
     for start in layout.starts:
         a, b = layout.kept(int(start), covered)
@@ -134,6 +135,9 @@ def test_chunk_layout_covers_each_sample_once():
     assert pieces[0][0] == 0 and pieces[-1][1] == 1000
     assert all(p[1] == q[0] for p, q in zip(pieces, pieces[1:]))
     assert all(s + 8 <= a for (a, _), s in zip(pieces[1:], layout.starts[1:]))  # never a chunk's leading edge
+    if grid:  # DeepSS's layout: every chunk on the stride grid, the last one runs past the end
+        assert np.all(layout.starts % 48 == 0) and layout.starts[-1] + 64 > 1000
+        assert all(b - s <= 64 - 8 for (_, b), s in zip(pieces, layout.starts))  # never a chunk's trailing edge
 
 
 @pytest.fixture(scope="module")

@@ -78,3 +78,21 @@ def test_a_split_folder_opens_that_split(make_napari_viewer, fly_store):
     assert image.name == "fly test"
     assert image.metadata["duration_seconds"] == pytest.approx(len(open_split(fly_store, "test")["x"]) / 2500)
     assert len(segments.data) == 0 and set(events.features["name"]) == {"pulse"} and len(pieces.data) == 1
+
+def test_a_dataset_made_by_deepss_opens_with_its_targets_and_its_recording(make_napari_viewer, fly_wav):
+    """DeepSS 0.32's own dataset (numpy 1 pickle, DeepSS's attrs): each split shows the true pulses of its piece."""
+    from deepss_fixtures import DATASET
+
+    viewer = make_napari_viewer()
+    truth = read_annotations(fly_wav.with_name(f"{fly_wav.stem}_annotations.csv")).events()["pulse"]
+    attrs = read_attrs(DATASET)
+    for split in ("train", "test"):
+        image, segments, events, pieces = viewer.open(DATASET / split, plugin="napari-deepss")
+        ((_, start, stop),) = split_pieces(attrs, split)
+        assert image.name == f"deepss_dataset {split}" and image.metadata["duration_seconds"] == (stop - start) / 2500
+        assert list(pieces.features["recording"]) == ["20190122T093303a-7"]
+        assert pieces.features["start_seconds"][0] == start / 2500
+        found = np.sort(events.data[:, 1]) + start / 2500  # events are drawn at their time on axis 1
+        expected = truth[(truth >= start / 2500 + 0.004) & (truth < stop / 2500 - 0.004)]
+        assert len(segments.data) == 0 and len(found) >= len(expected) > 5
+        assert np.abs(found[:, np.newaxis] - expected[np.newaxis, :]).min(axis=0).max() < 1 / 2500

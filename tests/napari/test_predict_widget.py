@@ -137,3 +137,28 @@ def test_long_probability_traces_are_max_pooled_so_short_events_stay_visible():
     assert kind == "image" and kwargs["metadata"]["class_names"] == ["a", "b"]
     assert data[1].max() == 1.0 and data[0].max() == 0.0  # frequency runs up: the last row, 'a', is the top one
     assert kwargs["metadata"]["freq_range"] == (-1250.0, 0.0)
+
+
+def test_a_network_trained_by_deepss_predicts_what_deepss_predicted(make_napari_viewer, qtbot, messages):
+    """DeepSS 0.32's own two-channel tcn_stft network in the widget: inside the stretch where DeepSS's output is
+    the network's, the syllables are DeepSS's (fixture made by DeepSS itself)."""
+    from deepss_fixtures import deepss_prediction
+
+    deepss = deepss_prediction("bird2ch_tcn_stft")
+    viewer = make_napari_viewer()
+    (spectrogram, *_) = viewer.open(deepss.audio, plugin="napari-deepss")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-deepss", "Predict")
+    widget.model.value = f"{deepss.prefix}_model.h5"
+    widget.recording.value = spectrogram
+    widget.run_button.clicked()
+    qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
+    assert messages["error"] == []
+    name = f"{spectrogram.name}_predicted_annotations"
+    table = layers_to_annotations([viewer.layers[name].as_layer_data_tuple(),
+                                   viewer.layers[f"{name} events"].as_layer_data_tuple()])
+    first, last = deepss.first / deepss.samplerate, (deepss.end - 1) / deepss.samplerate
+    inside = sorted((n, a, b) for n, a, b in zip(table.names, table.start_seconds, table.stop_seconds)
+                    if a >= first and b < last)
+    theirs = [s for s in deepss.segments if s[2] < last]
+    assert len(theirs) > 30 and [s[0] for s in inside] == [s[0] for s in theirs]
+    np.testing.assert_allclose([s[1:] for s in inside], [s[1:] for s in theirs], atol=1e-6)

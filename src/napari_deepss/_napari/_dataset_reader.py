@@ -67,7 +67,7 @@ def read_dataset(path) -> list[tuple]:
     layers = [
         *with_waveform(image),
         *annotations_layers_data(targets, freq_range, name=f"{name} targets", annotation_set=TARGETS_SET),
-        pieces_layer_data(split_pieces(attrs, split), samplerate, freq_range, name=f"{name} recordings"),
+        pieces_layer_data(_pieces(attrs, split, len(arrays["x"])), samplerate, freq_range, name=f"{name} recordings"),
     ]
     hook_current_viewer()
     return belonging_to(name, layers)
@@ -82,6 +82,14 @@ def targets_as_annotations(y: np.ndarray, class_names, class_types, samplerate: 
     # what a network that learnt the targets perfectly would have predicted
     duration = len(y) / samplerate
     return Prediction(events, segments, list(class_names), list(class_types), samplerate, duration).annotations()
+
+
+def _pieces(attrs: dict, split: str, n: int) -> list[tuple[str, int, int]]:
+    """The split's recording pieces, or one piece for the whole split when the dataset does not list them."""
+    pieces = [(Path(name).name, start, stop) for name, start, stop in split_pieces(attrs, split)]
+    if sum(stop - start for _, start, stop in pieces) != n:  # e.g. DeepSS's datasets of several recordings
+        return [(f"{split} split (its recordings are not listed in the dataset)", 0, n)]
+    return pieces
 
 
 def pieces_layer_data(pieces, samplerate: float, freq_range, *, name: str) -> tuple:

@@ -39,8 +39,8 @@ def register(subparsers) -> None:
     )
     parser.add_argument("path", help="a recording (wav, flac, npz, h5, ...) or a folder of recordings")
     parser.add_argument("model_prefix", metavar="MODEL_PREFIX",
-                        help="the trained network: <save_dir>/<stem> of its _model.h5 and _params.yaml files "
-                        "(the path of either file works too)")
+                        help="the trained network (napari-deepss's or DeepSS 0.32's): <save_dir>/<stem> of its "
+                        "_model.h5 and _params.yaml files (the path of either file works too)")
     parser.add_argument("--suffix", default=ANNOTATIONS_SUFFIX,
                         help=f"name of the output files after the recording's stem (default: {ANNOTATIONS_SUFFIX})")
     parser.add_argument("--out-dir", help="folder for the output files (default: beside each recording)")

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import FileFormatError
 from ..npy_output import NpyOutput, npy_bytes
+from .portable_pickle import save_object
 from .splits import SPLIT_NAMES
 
 ATTRS_FILE = "attrs.npy"
@@ -35,7 +36,8 @@ def is_dataset_folder(path: str | os.PathLike) -> bool:
 
 
 def write_attrs(folder: Path, attrs: dict) -> None:
-    np.save(folder / ATTRS_FILE, np.array(attrs, dtype=object), allow_pickle=True)
+    """``attrs.npy``, readable by numpy 1 (DeepSS's ``das.npy_dir.load``) and numpy 2 alike."""
+    save_object(folder / ATTRS_FILE, attrs)
 
 
 def read_attrs(store_folder: str | os.PathLike) -> dict:
@@ -87,21 +89,36 @@ def open_array(path: Path) -> np.ndarray:
 
 
 def split_pieces(attrs: dict, split: str) -> list[tuple[str, int, int]]:
-    """``(recording, start, stop)`` of each piece of ``split``, in the order of the split's samples.
+    """``(recording, start, stop)`` of each piece of ``split``, in the order of the split's samples; [] if unknown.
 
-    Recordings follow each other in sorted order of name, pieces of one
+    napari-deepss appends recordings in sorted order of name, pieces of one
     recording in time order; ``start``/``stop`` are samples of the recording.
+    DeepSS's own datasets key the same dict by file path but append recordings
+    in the order its file search found them and leave whole-file pieces empty,
+    so their pieces are known only when one recording makes up the split.
     """
+    splits = attrs.get("data_splits")
+    if not isinstance(splits, dict) or not all(isinstance(pieces, dict) for pieces in splits.values()):
+        return []
+    if made_by_deepss(attrs):
+        holders = [name for name in splits if split in splits[name]]
+        if len(holders) != 1:
+            return []
     return [
         (name, int(start), int(stop))
-        for name in sorted(attrs["data_splits"])
-        for start, stop in sorted(attrs["data_splits"][name].get(split, []))
+        for name in sorted(splits)
+        for start, stop in sorted(splits[name].get(split, []))
     ]
 
 
 def split_bytes(n_samples: int, shapes: dict[str, int]) -> int:
     """Disk space of one split's arrays ``name -> columns`` of ``n_samples`` rows."""
     return sum(npy_bytes((n_samples, columns), _dtype(name)) for name, columns in shapes.items())
+
+
+def made_by_deepss(attrs: dict) -> bool:
+    """True for a dataset made by DeepSS itself (its ``init_store`` always writes ``filename_<split>`` lists)."""
+    return "filename_train" in attrs
 
 
 def create_split_arrays(folder: Path, split: str, n_samples: int, shapes: dict[str, int]) -> dict[str, NpyOutput]:

@@ -3,13 +3,11 @@
 Importing this package does not import TensorFlow; ``train`` and ``load_model`` do when called.
 """
 
+from ..network_files import MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX
+from ..network_files import load_network as load_model
 from .config import TrainConfig, default_save_dir
 from .trainer import (
-    MODEL_SUFFIX,
-    PARAMS_SUFFIX,
-    RESULTS_SUFFIX,
     TrainResult,
-    load_model,
     save_model,
     train,
     training_parts,

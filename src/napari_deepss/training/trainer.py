@@ -14,8 +14,9 @@ atomically):
 - ``<stem>_results.h5``: history, confusion matrix, report, test labels and
   predictions (when the dataset has a test split),
 
-where ``<stem>`` is ``<prefix>_<YYYYMMDD_hhmmss>``. Importing this module does
-not import TensorFlow; ``train`` and ``load_model`` do.
+where ``<stem>`` is ``<prefix>_<YYYYMMDD_hhmmss>``; ``training.load_model``
+(:func:`napari_deepss.network_files.load_network`) loads the network back.
+Importing this module does not import TensorFlow; ``train`` does.
 """
 
 from __future__ import annotations
@@ -42,15 +43,13 @@ from ..dataset.store import Split, open_dataset, split_pieces
 from ..errors import FileFormatError, TrainingDiverged
 from ..jobs import Progress, ProgressCallback, Stopped
 from ..metrics import accuracy, classification_report, confusion_matrix
+from ..network_files import MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX
 from ..options import yaml_safe
 from ..temporaries import remove_stale_temporaries
 from .chunks import ChunkReader, steps_per_epoch, sub_range, tf_dataset
 from .config import TrainConfig
 
 EARLY_STOPPING_PATIENCE = 20
-MODEL_SUFFIX = "_model.h5"
-PARAMS_SUFFIX = "_params.yaml"
-RESULTS_SUFFIX = "_results.h5"
 
 
 @dataclass(frozen=True)
@@ -141,34 +140,6 @@ def training_parts(config: TrainConfig, splits: dict[str, Split]) -> tuple[dict[
         parts[name] = splits[name].part(start, stop)
         ranges[name] = [start, stop]
     return parts, ranges
-
-
-def load_model(prefix: str | os.PathLike):
-    """``(model, params)`` saved by :func:`train`.
-
-    ``prefix`` is ``<save_dir>/<stem>`` or the path of the ``_model.h5`` or
-    ``_params.yaml`` file.
-    """
-    import keras
-
-    from ..models import custom_objects
-
-    stem = str(prefix)
-    for suffix in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX):
-        stem = stem.removesuffix(suffix)
-    model_path, params_path = Path(stem + MODEL_SUFFIX), Path(stem + PARAMS_SUFFIX)
-    for path in (model_path, params_path):
-        if not path.is_file():
-            raise FileFormatError(path, "not found: give the prefix of a trained network (<save_dir>/<stem>)")
-    try:
-        params = yaml.safe_load(params_path.read_text())
-    except yaml.YAMLError as err:
-        raise FileFormatError(params_path, f"not a readable params file ({err})") from err
-    try:
-        model = keras.models.load_model(model_path, custom_objects=custom_objects(), compile=False)
-    except (OSError, ValueError) as err:
-        raise FileFormatError(model_path, f"cannot load the model ({err})") from err
-    return model, params
 
 
 def write_params(path: Path, params: dict) -> None:

@@ -70,7 +70,8 @@ class PredictWidget(Container):
         super().__init__(labels=True)
         self.viewer = napari_viewer
         model = FileEdit(name="model", label="Model (_model.h5)", mode="r", filter="*_model.h5",
-                         tooltip="The trained network: its _model.h5 (the _params.yaml beside it is read too).")
+                         tooltip="The trained network, napari-deepss's or DeepSS 0.32's: its _model.h5 (the "
+                         "_params.yaml beside it is read too).")
         recording = ComboBox(name="recording", label="Recording", choices=self._recordings,
                              tooltip="A recording open in the viewer (its spectrogram layer).")
         show_probabilities = CheckBox(name="show_probabilities", label="Show probabilities", value=True,

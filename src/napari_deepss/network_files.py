@@ -1,0 +1,97 @@
+"""A trained network on disk, ``<prefix>_model.h5`` + ``<prefix>_params.yaml``, loaded whoever trained it.
+
+This is the one loading path behind ``dss predict``, ``dss evaluate``, the
+Predict widget's child process and the trainer (:func:`load_network`):
+
+- a napari-deepss network loads with ``keras.models.load_model``; when that
+  fails (a newer Keras, a renamed layer class), it is rebuilt from its
+  ``_params.yaml`` and given the weights of its ``.h5`` file by layer name,
+  read with h5py, so a network trained today still predicts after an upgrade;
+- a DeepSS 0.32 network (its ``_params.yaml`` was written by ``das train``)
+  is rebuilt layer for layer as DeepSS built it
+  (:mod:`napari_deepss.models.deepss`) and given the weights of its ``.h5``
+  file in DeepSS's layer order: its Keras 2 config cannot be deserialised by
+  Keras 3.
+
+Every failure is a :class:`~napari_deepss.errors.FileFormatError` naming the
+file (and, for params, the key). Importing this module does not import
+TensorFlow; loading does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from .errors import FileFormatError
+from .network_params import check_prediction_params, is_deepss_params, read_params
+
+MODEL_SUFFIX = "_model.h5"
+PARAMS_SUFFIX = "_params.yaml"
+RESULTS_SUFFIX = "_results.h5"
+
+log = logging.getLogger(__name__)
+
+
+def network_paths(prefix: str | os.PathLike) -> tuple[Path, Path]:
+    """``(model file, params file)`` of ``<save_dir>/<stem>``, or of the path of either file; both must exist."""
+    stem = str(prefix)
+    for suffix in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX):
+        stem = stem.removesuffix(suffix)
+    paths = Path(stem + MODEL_SUFFIX), Path(stem + PARAMS_SUFFIX)
+    for path in paths:
+        if not path.is_file():
+            raise FileFormatError(path, "not found: give the prefix of a trained network (<save_dir>/<stem>)")
+    return paths
+
+
+def load_network(prefix: str | os.PathLike):
+    """``(Keras model, params dict)`` of a trained network, napari-deepss's or DeepSS's (see the module docstring)."""
+    model_path, params_path = network_paths(prefix)
+    params = check_prediction_params(read_params(params_path), params_path)
+    if is_deepss_params(params):
+        model = _rebuilt(model_path, params_path, params, deepss=True)
+    else:
+        model = _keras_model(model_path, params_path, params)
+    inputs = model.input_shape
+    if params.get("nb_channels") not in (None, inputs[-1]) or len(params["class_names"]) != model.output_shape[-1]:
+        raise FileFormatError(params_path, f"nb_channels/class_names: the model maps {inputs[-1]} channel(s) to "
+                              f"{model.output_shape[-1]} classes, but the params name {params.get('nb_channels')} "
+                              f"channel(s) and {len(params['class_names'])} classes")
+    return model, params
+
+
+def _keras_model(model_path: Path, params_path: Path, params: dict):
+    import keras
+
+    from .models import custom_objects
+
+    try:
+        return keras.models.load_model(model_path, custom_objects=custom_objects(), compile=False)
+    except Exception as err:  # noqa: BLE001 - any failure to deserialise falls back to rebuild + weights
+        log.warning("%s: Keras cannot load the saved model (%s); rebuilding it from %s and loading its weights by "
+                    "layer name", model_path, err, params_path.name)
+        return _rebuilt(model_path, params_path, params, deepss=False)
+
+
+def _rebuilt(model_path: Path, params_path: Path, params: dict, *, deepss: bool):
+    """The network the params describe, with the weights of the model file."""
+    from .models.h5_weights import set_weights_by_name, set_weights_in_order
+
+    try:
+        if deepss:
+            from .models.deepss import build_deepss_model
+
+            model = build_deepss_model(params)
+        else:
+            from .models import NetworkSpec, build_model
+
+            model = build_model(NetworkSpec.from_options(params))
+    except KeyError as err:
+        problem = f"{err.args[0]}: missing; the network cannot be rebuilt without it"
+        raise FileFormatError(params_path, problem) from None
+    except (ValueError, TypeError) as err:
+        raise FileFormatError(params_path, f"cannot rebuild the network: {err}") from err
+    (set_weights_in_order if deepss else set_weights_by_name)(model, model_path)
+    return model
