@@ -87,7 +87,7 @@ def test_a_dataset_made_by_deepss_opens_with_its_targets_and_its_recording(make_
     truth = read_annotations(fly_wav.with_name(f"{fly_wav.stem}_annotations.csv")).events()["pulse"]
     attrs = read_attrs(DATASET)
     for split in ("train", "test"):
-        image, segments, events, pieces = viewer.open(DATASET / split, plugin="napari-deepss")
+        image, _waveform, segments, events, pieces = viewer.open(DATASET / split, plugin="napari-deepss")
         ((_, start, stop),) = split_pieces(attrs, split)
         assert image.name == f"deepss_dataset {split}" and image.metadata["duration_seconds"] == (stop - start) / 2500
         assert list(pieces.features["recording"]) == ["20190122T093303a-7"]
