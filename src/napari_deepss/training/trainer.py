@@ -147,13 +147,7 @@ def load_model(prefix: str | os.PathLike):
 
     from ..models import custom_objects
 
-    stem = str(prefix)
-    for suffix in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX):
-        stem = stem.removesuffix(suffix)
-    model_path, params_path = Path(stem + MODEL_SUFFIX), Path(stem + PARAMS_SUFFIX)
-    for path in (model_path, params_path):
-        if not path.is_file():
-            raise FileFormatError(path, "not found: give the prefix of a trained network (<save_dir>/<stem>)")
+    model_path, params_path = network_files(prefix)
     try:
         params = yaml.safe_load(params_path.read_text())
     except yaml.YAMLError as err:
@@ -163,6 +157,21 @@ def load_model(prefix: str | os.PathLike):
     except (OSError, ValueError) as err:
         raise FileFormatError(model_path, f"cannot load the model ({err})") from err
     return model, params
+
+
+def network_files(prefix: str | os.PathLike) -> tuple[Path, Path]:
+    """The ``_model.h5`` and ``_params.yaml`` of a trained network (without loading it); FileFormatError if missing.
+
+    ``prefix`` is ``<save_dir>/<stem>`` or the path of one of the network's files.
+    """
+    stem = str(prefix)
+    for suffix in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX):
+        stem = stem.removesuffix(suffix)
+    model_path, params_path = Path(stem + MODEL_SUFFIX), Path(stem + PARAMS_SUFFIX)
+    for path in (model_path, params_path):
+        if not path.is_file():
+            raise FileFormatError(path, "not found: give the prefix of a trained network (<save_dir>/<stem>)")
+    return model_path, params_path
 
 
 def write_params(path: Path, params: dict) -> None:
