@@ -1,4 +1,4 @@
-"""The one error type for bad user input (files, folders, values)."""
+"""The error types for bad user input (files, folders, values) and for a missing optional package."""
 
 from __future__ import annotations
 
@@ -20,3 +20,7 @@ class FileFormatError(ValueError):
     def __reduce__(self):
         # rebuild from (path, problem), so the error survives pickling to and from worker processes
         return type(self), (self.path, self.problem)
+
+
+class MissingExtra(ImportError):
+    """An optional feature needs a package that is not installed; the message says which extra to install."""

@@ -13,7 +13,7 @@ import importlib
 import sys
 
 from .._version import __version__
-from ..errors import FileFormatError
+from ..errors import FileFormatError, MissingExtra
 
 SUBCOMMAND_MODULES: tuple[str, ...] = ("make_dataset", "train", "predict", "evaluate")
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args) or 0)
-    except (FileFormatError, FileExistsError, FileNotFoundError, ValueError) as err:
+    except (FileFormatError, FileExistsError, FileNotFoundError, ValueError, MissingExtra) as err:
         print(f"dss: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
