@@ -6,7 +6,8 @@ A source is
 - a folder: its recordings, and with ``recursive`` those of its sub-folders
   (hidden files and folders left out);
 - a glob pattern (``'data/**/*.wav'``, quoted so that the shell leaves it
-  alone; ``**`` matches any depth);
+  alone; ``**`` matches any depth): the recordings it matches, and those of
+  the folders it matches;
 - a text file (``.txt``, ``.lst``, ``.list``) with one source per line:
   blank lines and lines starting with ``#`` are skipped, relative paths are
   relative to the list file.
