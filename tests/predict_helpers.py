@@ -68,6 +68,30 @@ def amplitude_network(nb_hist: int = 64, rate: float = 1000.0, data_padding: int
     return model, params
 
 
+def save_amplitude_network(folder: Path) -> str:
+    """:func:`amplitude_network` (1 kHz) saved as a trained network's files; returns its prefix."""
+    from napari_deepss.training import save_model, write_params
+
+    model, params = amplitude_network()
+    folder.mkdir(parents=True, exist_ok=True)
+    prefix = folder / "amplitude"
+    save_model(model, Path(f"{prefix}_model.h5"))
+    write_params(Path(f"{prefix}_params.yaml"), params)
+    return str(prefix)
+
+
+def amplitude_song(path: Path, pulses, syllables, seconds: float = 2.0, rate: float = 1000.0) -> Path:
+    """A 2-channel recording for :func:`amplitude_network`: a pulse at each sample of ``pulses`` (channel 0),
+    song over each ``[start, stop)`` sample range of ``syllables`` (channel 1)."""
+    song = np.zeros((int(seconds * rate), 2), dtype=np.float32)
+    song[list(pulses), 0] = 1
+    for start, stop in syllables:
+        song[start:stop, 1] = 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    soundfile.write(path, song, int(rate), subtype="FLOAT")
+    return path
+
+
 def train_tiny_fly_network_in_child(fly_wav: Path, folder: Path) -> tuple[str, Path]:
     """:func:`train_tiny_fly_network` in a child process, for tests with a napari viewer.
 

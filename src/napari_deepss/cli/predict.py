@@ -94,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
 
     recordings = find_recordings(args.sources, recursive=args.recursive)
     stop = threading.Event()
-    bar = ConsoleProgress("predict", unit="s", bar_format="{desc}{percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s "
-                          "of audio [{elapsed}<{remaining}]")
+    bar = ConsoleProgress("predict", unit="s", bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
+                          "[{elapsed}<{remaining}]")
     try:
         with bar, stop_on_first_interrupt(stop, "dss predict: stopping after the current batch"):
             outcome = predict_corpus(
