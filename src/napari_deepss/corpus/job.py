@@ -194,8 +194,11 @@ class _Tally:
         self.seconds = 0.0
         self.files = self.failed = 0
         self.running: dict[Path, float] = {}
+        self.ended: set[Path] = set()
 
     def running_part(self, recording: Path, fraction: float) -> None:
+        if recording in self.ended:  # a worker's last report may arrive after its result
+            return
         self.running[recording] = self.durations.get(recording, 0.0) * min(max(fraction, 0.0), 1.0)
         self._report()
 
@@ -205,6 +208,7 @@ class _Tally:
 
     def finished(self, result: FileResult) -> None:
         self.running.pop(result.recording, None)
+        self.ended.add(result.recording)
         if result.status == PENDING:
             return
         self.files += 1

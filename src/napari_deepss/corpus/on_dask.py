@@ -11,15 +11,18 @@ many threads as it was given (its ``nthreads``; dask-jobqueue gives
 ``cores / processes``). Progress within a recording arrives as worker events
 (at most one a second per recording). Stopping sets a flag in every worker,
 which the running predictions check after each batch (ending without writing
-anything), and cancels the recordings not started.
+anything), and cancels the recordings not started; the run waits for the
+running ones, so that no worker is left writing.
 """
 
 from __future__ import annotations
 
-import collections
+import atexit
 import contextlib
 import logging
+import os
 import queue
+import sys
 import threading
 import time
 import uuid
@@ -34,7 +37,7 @@ from .task import FAILED, PENDING, FileResult, FileTask, describe_error, predict
 MISSING = ("predicting on a Dask cluster (--workers, --scheduler) needs dask.distributed, which is not installed: "
            "pip install 'napari-deepss[cluster]'")
 CONNECT_TIMEOUT_S = 30
-STOP_GRACE_S = 120.0  # how long stopped workers may take to finish their current batch
+STOP_GRACE_S = 300.0  # how long stopped workers may take to finish their current batch
 EVENT_EVERY_S = 1.0
 
 
@@ -68,6 +71,7 @@ class DaskEngine:
                     silence_logs=logging.ERROR))
                 self.client = self._stack.enter_context(distributed.Client(cluster))
                 self.tf_threads = max(1, CPU_COUNT // self.workers)
+                self.client.run(exit_promptly)
             # the network's errors (a file missing, a model that does not load) once, not once per recording
             self.client.submit(check_network, self.recipe.network, self.tf_threads, pure=False).result()
             self._stack = self._stack.pop_all()
@@ -94,10 +98,12 @@ class DaskEngine:
             self.client.unsubscribe_topic(topic)
 
     def _results(self, futures: dict, events, tally, stop, run_id: str) -> Iterator[FileResult]:
-        remaining = len(futures)
+        remaining, deadline = len(futures), None
         while remaining:
-            if stop is not None and stop.is_set():
+            if deadline is None and stop is not None and stop.is_set():
                 self._stop(run_id, futures)
+                deadline = time.monotonic() + STOP_GRACE_S
+            if deadline is not None and time.monotonic() > deadline:
                 return
             try:
                 kind, item = events.get(timeout=0.25)
@@ -112,15 +118,13 @@ class DaskEngine:
                 yield result
 
     def _stop(self, run_id: str, futures: dict) -> None:
-        """Tell the workers' running predictions to stop, cancel the rest, and wait until the workers are idle."""
+        """Tell the running predictions to stop after their batch, and cancel the recordings not started.
+
+        The running ones still report (done, or pending with nothing written), so the summary says what exists.
+        """
         self.client.run(mark_stopped, run_id, on_error="ignore")
-        self.client.cancel([future for future, _ in futures.values() if not future.done()])
-        deadline = time.monotonic() + STOP_GRACE_S
-        while time.monotonic() < deadline:
-            busy = self.client.run(running_predictions, run_id, on_error="ignore")
-            if not any(isinstance(n, int) and n > 0 for n in busy.values()):
-                return
-            time.sleep(0.2)
+        running = {key for keys in self.client.processing().values() for key in keys}
+        self.client.cancel([f for f, _ in futures.values() if not f.done() and f.key not in running])
 
 
 def _result_of(future, task: FileTask) -> FileResult | None:
@@ -156,8 +160,6 @@ _network: dict = {}
 _network_lock = threading.Lock()
 network_loads = 0  # how often this process loaded a network (once, unless the network changes)
 _stopped_runs: set[str] = set()
-_state_lock = threading.Lock()
-_running: collections.Counter = collections.Counter()
 
 
 def predict_on_worker(task: FileTask, recipe: Recipe, batch_size: int, tf_threads: int | None, topic: str,
@@ -167,16 +169,9 @@ def predict_on_worker(task: FileTask, recipe: Recipe, batch_size: int, tf_thread
     stop = _RunFlag(run_id)
     if stop.is_set():
         return FileResult(task.recording, task.outputs.csv, PENDING, "the run was stopped before this recording")
-    with _state_lock:
-        _running[run_id] += 1
-    try:
-        worker = get_worker()
-        network = load_network(recipe.network, tf_threads or worker.state.nthreads)
-        return predict_file(task, recipe, network, batch_size=batch_size, stop=stop,
-                            progress=_events(worker, topic, str(task.recording)))
-    finally:
-        with _state_lock:
-            _running[run_id] -= 1
+    network = load_network(recipe.network, tf_threads)
+    return predict_file(task, recipe, network, batch_size=batch_size, stop=stop,
+                        progress=_events(get_worker(), topic, str(task.recording)))
 
 
 def check_network(prefix: str, tf_threads: int | None) -> None:
@@ -185,16 +180,20 @@ def check_network(prefix: str, tf_threads: int | None) -> None:
 
 
 def load_network(prefix: str, tf_threads: int | None):
-    """``(model, params)``, loaded once per process; TensorFlow's pools get ``tf_threads`` at the first load."""
+    """``(model, params)``, loaded once per worker process.
+
+    TensorFlow's pools get ``tf_threads`` threads at the first load, or the worker's ``nthreads`` when None.
+    """
     global network_loads
+    from distributed import get_worker
+
     from ..prediction import resolve_model
     from ..training import network_files
 
     key = (prefix, *(f.stat().st_mtime_ns for f in network_files(prefix)))
     with _network_lock:
         if key not in _network:
-            if tf_threads:
-                _limit_tensorflow_threads(tf_threads)
+            _limit_tensorflow_threads(tf_threads or get_worker().state.nthreads)
             _network.clear()
             _network[key] = resolve_model(prefix)
             network_loads += 1
@@ -211,12 +210,23 @@ def _limit_tensorflow_threads(n: int) -> None:
         pass
 
 
+def exit_promptly() -> None:
+    """End this worker process as soon as Python's exit handlers have run (only for the local cluster's workers).
+
+    After TensorFlow ran, the process hangs in the interpreter's finalisation
+    for seconds; the nanny kills it after 4 s, which every ``--workers`` run
+    would wait for. Its work is done and its files are closed by then.
+    """
+    def end() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    atexit.register(end)
+
+
 def mark_stopped(run_id: str) -> None:
     _stopped_runs.add(run_id)
-
-
-def running_predictions(run_id: str) -> int:
-    return _running[run_id]
 
 
 class _RunFlag:
