@@ -82,7 +82,7 @@ def predict_corpus(
         raise ValueError(f"--workers must be at least 1, got {workers}")
     if batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {batch_size}")
-    recordings = [Path(os.path.normpath(Path(r).absolute())) for r in recordings]
+    recordings = list(dict.fromkeys(Path(os.path.normpath(Path(r).absolute())) for r in recordings))
     if not recordings:
         raise ValueError("no recordings to predict")
     recipe, network_mtime = _recipe(network, options or PostprocessOptions(), save_probabilities)
@@ -120,7 +120,7 @@ def _plan(recordings, planned, recipe: Recipe, network_mtime: int, overwrite: bo
             state, previous = output_state(recording, outputs, recipe, network_mtime)
             if state == "fresh" and not force:
                 row.with_findings(read_annotations(outputs.csv))
-                row.status, row.message = SKIPPED, "up to date (force predicts it again)"
+                row.status, row.message = SKIPPED, "up to date (--force predicts it again)"
                 continue
         except (FileFormatError, OSError) as err:
             row.status, row.message = FAILED, describe_error(err)

@@ -133,9 +133,11 @@ def _result_of(future, task: FileTask) -> FileResult | None:
         return future.result()
     if future.status == "cancelled":
         return None
+    from distributed import KilledWorker
+
     err = future.exception()
     message = describe_error(err)
-    if type(err).__name__ == "KilledWorker":
+    if isinstance(err, KilledWorker):
         message = f"the worker predicting it died (out of memory?): {message}"
     return FileResult(task.recording, task.outputs.csv, FAILED, message, duration_seconds=task.duration_seconds)
 
