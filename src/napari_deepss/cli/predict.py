@@ -28,8 +28,8 @@ open and proofread in napari. A SOURCE is a recording (wav, flac, ogg, aiff, npz
 .list) listing one source per line. The last argument is the network.
 
 Resumable: a re-run skips the recordings whose annotations it wrote before, unchanged since, newer than
-the recording and the network and made with the same options (--force predicts them again); after an
-interruption, run the same command again. predict_summary.csv (in --out-dir, or in the folder holding
+the recording and the network and made with the same options (--force predicts them again). Ctrl-C
+stops after the current batch, keeping the recordings done; run the same command again to go on. predict_summary.csv (in --out-dir, or in the folder holding
 all recordings) has a row per recording: status (done, skipped, failed with the reason, pending),
 duration, song found per song type, seconds taken. A recording that cannot be read is reported there and
 the others go on; the exit code is then 1.
