@@ -187,3 +187,10 @@ def test_resume_after_a_killed_run_predicts_only_the_missing_files(fly_network, 
     assert {n for n, r in summary.items() if r["status"] == "done"} == {f"fly{i}.wav" for i in range(6)} - skipped
     after = _mtimes(folder)
     assert len(after) == 6 and all(after[name] == before[name] for name in before)
+
+
+def test_a_summary_that_cannot_be_written_stops_the_run_before_predicting(amplitude, songs, capsys):
+    assert main(["predict", str(songs), amplitude, "--summary", str(songs / "busy.wav" / "summary.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("dss: error: ") and "cannot write the summary" in err and "--summary" in err
+    assert not _mtimes(songs)

@@ -91,8 +91,12 @@ def predict_corpus(
     summary = Path(os.path.normpath(Path(summary or Path(out_dir or corpus_root(recordings)) / SUMMARY_NAME)
                                     .absolute()))
     with _engine(tasks, recipe, batch_size, workers, scheduler) as engine:
-        summary.parent.mkdir(parents=True, exist_ok=True)
-        write_summary(summary, rows.values())  # before any work: a summary that cannot be written fails now
+        try:  # before any work: a summary that cannot be written fails now
+            summary.parent.mkdir(parents=True, exist_ok=True)
+            write_summary(summary, rows.values())
+        except OSError as err:
+            raise FileFormatError(summary, f"cannot write the summary here ({err.strerror or err}); choose "
+                                  "another place with --summary or --out-dir") from None
         _run(engine, tasks, rows, summary, _Tally(tasks, progress), stop)
     outcome = CorpusResult(list(rows.values()), summary)
     if stop is not None and stop.is_set() and outcome.count(PENDING):
