@@ -92,11 +92,13 @@ def test_outputs_mirror_the_folders_below_the_corpus_root(tree, tmp_path):
     assert elsewhere[1].record == out / "sub" / ".dss-predict" / "b_pred.csv.json"
 
 
-def test_two_recordings_writing_one_output_are_refused(tree):
+def test_outputs_that_would_replace_each_other_or_a_recording_are_refused(tree):
     shutil.copy(tree / "a.wav", tree / "a.flac")
-    with pytest.raises(FileFormatError, match="both") as err:
+    with pytest.raises(FileFormatError, match="would replace the predictions of") as err:
         plan_outputs([tree / "a.wav", tree / "a.flac"], "_annotations.csv", None)
     assert "a_annotations.csv" in str(err.value)
+    with pytest.raises(FileFormatError, match="would replace a recording"):  # never write over the audio
+        plan_outputs([tree / "a.wav", tree / "a_x.wav"], "_x.wav", None)
     with pytest.raises(ValueError, match="--suffix"):
         plan_outputs([tree / "a.wav"], f"x{os.sep}y.csv", None)
     assert plan_outputs([Path(tree / "a.wav")], "_annotations.csv", None)[0].csv.parent == tree

@@ -66,16 +66,19 @@ def plan_outputs(recordings: list[Path], suffix: str, out_dir: str | os.PathLike
     if not suffix or os.sep in suffix or (os.altsep and os.altsep in suffix):
         raise ValueError(f"--suffix must be a file name ending such as _annotations.csv, not {suffix!r}")
     root = corpus_root(recordings)
-    planned, writers = [], {}
+    planned, writers = [], dict.fromkeys(recordings, None)
     for recording in recordings:
         folder = Path(out_dir).absolute() / recording.parent.relative_to(root) if out_dir else recording.parent
         stem = recording_stem(recording)
-        csv = folder / (stem + suffix)
-        if csv in writers:
-            raise FileFormatError(csv, f"would hold the predictions of both {writers[csv]} and {recording}; "
-                                  "give the recordings different names or predict them in separate runs")
-        writers[csv] = recording
-        planned.append(Outputs(csv, folder / (stem + PROBABILITIES_SUFFIX), folder / RECORD_FOLDER / (csv.name + ".json")))
+        outputs = Outputs(folder / (stem + suffix), folder / (stem + PROBABILITIES_SUFFIX),
+                          folder / RECORD_FOLDER / (stem + suffix + ".json"))
+        for path in (outputs.csv, outputs.probabilities):
+            if path in writers:
+                other = f"the predictions of {writers[path]}" if writers[path] else "a recording of this run"
+                raise FileFormatError(path, f"the predictions of {recording} would replace {other}; give the "
+                                      "recordings different names, another --suffix, or predict them in separate runs")
+            writers[path] = recording
+        planned.append(outputs)
     return planned
 
 
