@@ -16,9 +16,10 @@ peak resident memory of the dss process and of the largest worker process
 (psutil, sampled every 0.1 s), the overhead against today's path, and whether
 every CSV equals today's byte for byte. Each mode is also run on one 1 s
 recording: that time is the fixed cost (start-up, TensorFlow import and
-network load) the corpus time includes.
+network load) the corpus time includes. With ``--rounds R`` the modes run R
+times in turn and the medians are printed (memory: the largest).
 
-    python benchmarks/corpus_predict.py [--files 40] [--seconds 60] [--rate 10000] [--network tcn]
+    python benchmarks/corpus_predict.py [--files 40] [--seconds 60] [--rate 10000] [--network tcn|tcn_stft] [--rounds 1]
 
 Times depend on what else runs on the machine: run it on an otherwise idle one.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +40,7 @@ import psutil
 import soundfile
 from predict_throughput import VARIANTS, network, recording
 
+NETWORKS = {"tcn": "tcn (raw audio)", "tcn_stft": "tcn_stft 16x"}  # names of predict_throughput's VARIANTS
 MODES = {"today": [], "1 worker": ["--workers", "1"], "2 workers": ["--workers", "2"], "scheduler": ["--scheduler"]}
 CLUSTER = """\
 import sys, logging, distributed
@@ -139,26 +142,31 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=float, default=10_000.0)
-    parser.add_argument("--network", choices=list(VARIANTS), default="tcn (raw audio)")
+    parser.add_argument("--network", choices=list(NETWORKS), default="tcn")
+    parser.add_argument("--rounds", type=int, default=1, help="runs per mode, in turn; medians are printed")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dss-corpus-bench-") as scratch:
         scratch = Path(scratch)
         audio_seconds = make_corpus(scratch / "corpus", args.files, args.seconds, args.rate)
         make_corpus(scratch / "one", 1, 1.0, args.rate)
-        model = save_network(scratch / "net", args.rate, args.network)
+        model = save_network(scratch / "net", args.rate, NETWORKS[args.network])
         print(f"{args.files} recordings x {args.seconds:g} s at {args.rate:g} Hz ({audio_seconds:g} s of audio), "
               f"network {args.network}, {psutil.cpu_count()} cores")
         print(f"{'mode':10} {'fixed':>7} {'corpus':>8} {'audio s/s':>9} {'dss MB':>7} {'worker MB':>9} "
               f"{'vs today':>8}  CSVs")
-        today = None
-        for mode in MODES:
-            fixed, _, _ = run_mode(mode, scratch / "one", model, scratch / "out-one" / mode)
-            seconds, dss, worker = run_mode(mode, scratch / "corpus", model, scratch / "out" / mode)
-            today = today or seconds
+        runs = {mode: [] for mode in MODES}
+        for _ in range(args.rounds):  # modes in turn, so that others' load on the machine hits them alike
+            for mode in MODES:
+                fixed = run_mode(mode, scratch / "one", model, scratch / "out-one" / mode)[0]
+                runs[mode].append((fixed, *run_mode(mode, scratch / "corpus", model, scratch / "out" / mode)))
+        today = statistics.median(r[1] for r in runs["today"])
+        for mode, results in runs.items():
+            fixed, seconds = (statistics.median(r[i] for r in results) for i in (0, 1))
+            dss, worker = (max(r[i] for r in results) for i in (2, 3))
             same = same_csvs(scratch / "out" / "today", scratch / "out" / mode)
             print(f"{mode:10} {fixed:6.1f}s {seconds:7.1f}s {audio_seconds / seconds:9.1f} {dss:7.0f} {worker:9.0f} "
-                  f"{100 * (seconds / today - 1):+7.1f}%  {'identical' if same else 'DIFFERENT'}", flush=True)
-
+                  f"{100 * (seconds / today - 1):+7.1f}%  {'identical' if same else 'DIFFERENT'}"
+                  + (f"  (corpus runs: {', '.join(f'{r[1]:.1f}' for r in results)} s)" if args.rounds > 1 else ""))
 
 if __name__ == "__main__":
     main()
