@@ -155,15 +155,15 @@ def main() -> None:
         print(f"{'mode':10} {'fixed':>7} {'corpus':>8} {'audio s/s':>9} {'dss MB':>7} {'worker MB':>9} "
               f"{'vs today':>8}  CSVs")
         runs = {mode: [] for mode in MODES}
-        for _ in range(args.rounds):  # modes in turn, so that others' load on the machine hits them alike
-            for mode in MODES:
-                fixed = run_mode(mode, scratch / "one", model, scratch / "out-one" / mode)[0]
-                runs[mode].append((fixed, *run_mode(mode, scratch / "corpus", model, scratch / "out" / mode)))
+        for i in range(args.rounds):  # modes in turn, so that others' load on the machine hits them alike
+            for mode in MODES:  # fresh output folders: nothing is up to date yet
+                fixed = run_mode(mode, scratch / "one", model, scratch / "out-one" / f"{mode} {i}")[0]
+                runs[mode].append((fixed, *run_mode(mode, scratch / "corpus", model, scratch / "out" / f"{mode} {i}")))
         today = statistics.median(r[1] for r in runs["today"])
         for mode, results in runs.items():
             fixed, seconds = (statistics.median(r[i] for r in results) for i in (0, 1))
             dss, worker = (max(r[i] for r in results) for i in (2, 3))
-            same = same_csvs(scratch / "out" / "today", scratch / "out" / mode)
+            same = all(same_csvs(scratch / "out" / "today 0", scratch / "out" / f"{mode} {i}") for i in range(args.rounds))
             print(f"{mode:10} {fixed:6.1f}s {seconds:7.1f}s {audio_seconds / seconds:9.1f} {dss:7.0f} {worker:9.0f} "
                   f"{100 * (seconds / today - 1):+7.1f}%  {'identical' if same else 'DIFFERENT'}"
                   + (f"  (corpus runs: {', '.join(f'{r[1]:.1f}' for r in results)} s)" if args.rounds > 1 else ""))
