@@ -11,10 +11,11 @@ predict`` run as a user runs it, once per mode, each in a fresh process:
 
 The network is the DeepSS GUI's recommended one (32 filters, kernel 32, 3 TCN
 blocks, nb_hist 2048; ``--network tcn_stft`` adds the 16x STFT frontend) with
-random weights. Printed per mode: wall time, seconds of audio per second,
-peak resident memory of the dss process and of the largest worker process
-(psutil, sampled every 0.1 s), the overhead against today's path, and whether
-every CSV equals today's byte for byte. Each mode is also run on one 1 s
+random weights. Printed per mode: wall time, seconds of audio per second, CPU
+seconds of all its processes (less sensitive than wall time to other work on
+the machine), peak resident memory of the dss process and of the largest
+worker process (psutil, sampled every 0.1 s), the overhead against today's
+path, and whether every CSV equals today's byte for byte. Each mode is also run on one 1 s
 recording: that time is the fixed cost (start-up, TensorFlow import and
 network load) the corpus time includes. With ``--rounds R`` the modes run R
 times in turn and the medians are printed (memory: the largest).
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import resource
 import statistics
 import subprocess
 import sys
@@ -104,18 +106,43 @@ class PeakMemory:
         return dss, max(workers, default=dss)
 
 
-def run_dss(sources: Path, model: str, out: Path, flags: list[str], cluster_pid: int | None) -> tuple[float, float, float]:
-    """Wall seconds and peak memory (dss process, largest worker) of one ``dss predict`` run."""
+def run_dss(sources: Path, model: str, out: Path, flags: list[str], cluster_pid: int | None) -> tuple[float, ...]:
+    """Wall and CPU seconds and peak memory (dss process, largest worker) of one ``dss predict`` run.
+
+    CPU: of the dss process and its workers (reaped children), plus the running cluster's processes.
+    """
     argv = [sys.executable, "-m", "napari_deepss", "predict", str(sources), model, "--out-dir", str(out), *flags]
+    cpu = -_children_cpu() - _cluster_cpu(cluster_pid)
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     memory = PeakMemory(child.pid, *([cluster_pid] if cluster_pid else []))
     _, err = child.communicate()
     seconds = time.perf_counter() - started
+    cpu += _children_cpu() + _cluster_cpu(cluster_pid)
     dss, worker = memory.stop()
     if child.returncode:
         raise RuntimeError(f"{' '.join(argv)} failed:\n{err[-3000:]}")
-    return seconds, dss, worker
+    return seconds, cpu, dss, worker
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cluster_cpu(pid: int | None) -> float:
+    """CPU seconds the cluster process ``pid`` and its workers have used so far."""
+    if pid is None:
+        return 0.0
+    total = 0.0
+    root = psutil.Process(pid)
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            times = p.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def same_csvs(a: Path, b: Path) -> bool:
@@ -124,7 +151,7 @@ def same_csvs(a: Path, b: Path) -> bool:
         filecmp.cmp(a / n, b / n, shallow=False) for n in names)
 
 
-def run_mode(mode: str, sources: Path, model: str, out: Path) -> tuple[float, float, float]:
+def run_mode(mode: str, sources: Path, model: str, out: Path) -> tuple[float, ...]:
     """:func:`run_dss` in ``mode``; the scheduler mode on a fresh LocalCluster (its workers start cold)."""
     if mode != "scheduler":
         return run_dss(sources, model, out, MODES[mode], None)
@@ -152,21 +179,22 @@ def main() -> None:
         model = save_network(scratch / "net", args.rate, NETWORKS[args.network])
         print(f"{args.files} recordings x {args.seconds:g} s at {args.rate:g} Hz ({audio_seconds:g} s of audio), "
               f"network {args.network}, {psutil.cpu_count()} cores")
-        print(f"{'mode':10} {'fixed':>7} {'corpus':>8} {'audio s/s':>9} {'dss MB':>7} {'worker MB':>9} "
-              f"{'vs today':>8}  CSVs")
+        print(f"{'mode':10} {'fixed':>6} {'corpus':>7} {'audio s/s':>9} {'CPU':>7} {'dss MB':>6} {'worker MB':>9} "
+              f"{'wall vs today':>13} {'CPU vs today':>12}  CSVs")
         runs = {mode: [] for mode in MODES}
         for i in range(args.rounds):  # modes in turn, so that others' load on the machine hits them alike
             for mode in MODES:  # fresh output folders: nothing is up to date yet
                 fixed = run_mode(mode, scratch / "one", model, scratch / "out-one" / f"{mode} {i}")[0]
                 runs[mode].append((fixed, *run_mode(mode, scratch / "corpus", model, scratch / "out" / f"{mode} {i}")))
-        today = statistics.median(r[1] for r in runs["today"])
+        today = [statistics.median(r[i] for r in runs["today"]) for i in (1, 2)]
         for mode, results in runs.items():
-            fixed, seconds = (statistics.median(r[i] for r in results) for i in (0, 1))
-            dss, worker = (max(r[i] for r in results) for i in (2, 3))
+            fixed, seconds, cpu = (statistics.median(r[i] for r in results) for i in (0, 1, 2))
+            dss, worker = (max(r[i] for r in results) for i in (3, 4))
             same = all(same_csvs(scratch / "out" / "today 0", scratch / "out" / f"{mode} {i}") for i in range(args.rounds))
-            print(f"{mode:10} {fixed:6.1f}s {seconds:7.1f}s {audio_seconds / seconds:9.1f} {dss:7.0f} {worker:9.0f} "
-                  f"{100 * (seconds / today - 1):+7.1f}%  {'identical' if same else 'DIFFERENT'}"
-                  + (f"  (corpus runs: {', '.join(f'{r[1]:.1f}' for r in results)} s)" if args.rounds > 1 else ""))
+            print(f"{mode:10} {fixed:5.1f}s {seconds:6.1f}s {audio_seconds / seconds:9.1f} {cpu:6.1f}s {dss:6.0f} "
+                  f"{worker:9.0f} {100 * (seconds / today[0] - 1):+12.1f}% {100 * (cpu / today[1] - 1):+11.1f}%  "
+                  f"{'identical' if same else 'DIFFERENT'}"
+                  + (f"  (wall: {', '.join(f'{r[1]:.0f}' for r in results)} s)" if args.rounds > 1 else ""))
 
 if __name__ == "__main__":
     main()
