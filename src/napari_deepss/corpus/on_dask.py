@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,9 +67,11 @@ class DaskEngine:
             else:
                 from dask.system import CPU_COUNT
 
-                cluster = self._stack.enter_context(distributed.LocalCluster(
-                    n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                    silence_logs=logging.ERROR))
+                with warnings.catch_warnings():  # "port 8787 in use" when another cluster runs: nothing to act on
+                    warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+                    cluster = self._stack.enter_context(distributed.LocalCluster(
+                        n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                        silence_logs=logging.ERROR))
                 self.client = self._stack.enter_context(distributed.Client(cluster))
                 self.tf_threads = max(1, CPU_COUNT // self.workers)
                 self.client.run(exit_promptly)
