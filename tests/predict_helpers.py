@@ -68,7 +68,7 @@ def amplitude_network(nb_hist: int = 64, rate: float = 1000.0, data_padding: int
     return model, params
 
 
-def saved_amplitude_network(folder: Path, rate: float) -> str:
+def saved_amplitude_network(folder: Path, rate: float = 1000.0) -> str:
     """:func:`amplitude_network` saved as ``<folder>/amplitude_model.h5`` and ``_params.yaml``; returns the prefix."""
     from napari_deepss.training import save_model, write_params
 
@@ -88,6 +88,18 @@ def stereo_fly(fly_wav: Path, folder: Path, seconds: float = FLY_SECONDS) -> Pat
     mono = samples[: int(seconds * rate)]
     soundfile.write(wav, np.stack([mono, mono], axis=1), rate)
     return wav
+
+
+def amplitude_song(path: Path, pulses, syllables, seconds: float = 2.0, rate: float = 1000.0) -> Path:
+    """A 2-channel recording for :func:`amplitude_network`: a pulse at each sample of ``pulses`` (channel 0),
+    song over each ``[start, stop)`` sample range of ``syllables`` (channel 1)."""
+    song = np.zeros((int(seconds * rate), 2), dtype=np.float32)
+    song[list(pulses), 0] = 1
+    for start, stop in syllables:
+        song[start:stop, 1] = 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    soundfile.write(path, song, int(rate), subtype="FLOAT")
+    return path
 
 
 def train_tiny_fly_network_in_child(fly_wav: Path, folder: Path) -> tuple[str, Path]:

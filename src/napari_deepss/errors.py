@@ -1,4 +1,4 @@
-"""The one error type for bad user input (files, folders, values)."""
+"""The error types for bad user input (files, folders, values) and for a missing optional package."""
 
 from __future__ import annotations
 
@@ -31,3 +31,7 @@ class OutputError(FileFormatError):
 
 class TrainingDiverged(ValueError):
     """Training produced a NaN or infinite loss; the message says where and what was kept."""
+
+
+class MissingExtra(ImportError):
+    """An optional feature needs a package that is not installed; the message says which extra to install."""

@@ -13,7 +13,7 @@ import pytest
 from napari_deepss import __version__, cli
 from napari_deepss.errors import FileFormatError
 
-HEAVY_MODULES = ("tensorflow", "keras", "qtpy", "PyQt6", "napari")
+HEAVY_MODULES = ("tensorflow", "keras", "qtpy", "PyQt6", "napari", "distributed")
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess:

@@ -15,7 +15,7 @@ import yaml
 from predict_helpers import fly_slice
 
 from napari_deepss.cli import main
-from napari_deepss.cli.train import _stop_on_first_interrupt
+from napari_deepss.cli.interrupt import stop_on_first_interrupt
 
 SEED_COMMAND = (
     "dss train --data-dir D.npy --save-dir D.res --nb-hist 256 --ignore-boundaries True --nb-filters 32 "
@@ -72,7 +72,7 @@ def test_ctrl_c_stops_after_the_step_and_still_writes_and_prints_the_files(fly_s
 def test_a_second_ctrl_c_aborts(capsys):
     stop = threading.Event()
     before = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt), _stop_on_first_interrupt(stop):
+    with pytest.raises(KeyboardInterrupt), stop_on_first_interrupt(stop, "dss train: stopping after this step"):
         signal.raise_signal(signal.SIGINT)
         assert stop.is_set()
         signal.raise_signal(signal.SIGINT)

@@ -59,11 +59,11 @@ def test_make_dataset_on_a_disk_that_fills_up_meanwhile(fly_folder, tmp_path, mo
 def test_predict_probabilities_on_a_small_disk(amplitude, tmp_path, capsys):
     prefix, wav = amplitude
     with small_disk(tmp_path / "disk", 128) as disk:
-        assert main(["predict", str(wav), prefix, "--out-dir", str(disk), "--save-probabilities"]) == 2
+        assert main(["predict", str(wav), prefix, "--out-dir", str(disk), "--save-probabilities"]) == 1
         err = capsys.readouterr().err
-        # 12 s at 2.5 kHz, 3 classes of float32 (and a 128-byte header)
-        assert f"dss: error: {disk / 'stereo_probabilities.npy'}: needs 360 kB of disk space, but only" in err
-        assert _contents(disk) == []
+        # 12 s at 2.5 kHz, 3 classes of float32 (and a 128-byte header); the recording is listed as failed
+        assert f"dss predict: failed: {wav}: {disk / 'stereo_probabilities.npy'}: needs 360 kB of disk space" in err
+        assert _contents(disk) == ["predict_summary.csv"]
 
 
 def test_simulated_little_free_space(fly_folder, amplitude, tmp_path, monkeypatch):

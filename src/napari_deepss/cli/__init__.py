@@ -15,7 +15,7 @@ import logging
 import sys
 
 from .._version import __version__
-from ..errors import FileFormatError
+from ..errors import FileFormatError, MissingExtra
 
 SUBCOMMAND_MODULES: tuple[str, ...] = ("make_dataset", "train", "predict", "evaluate", "convert")
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     with _notes_on_stderr():
         try:
             return int(args.func(args) or 0)
-        except (FileFormatError, FileExistsError, FileNotFoundError, ValueError) as err:
+        except (FileFormatError, FileExistsError, FileNotFoundError, ValueError, MissingExtra) as err:
             print(f"dss: error: {err}", file=sys.stderr)
             return 2
         except OSError as err:  # the system refused (permissions, a full disk...); the message names the file

@@ -1,6 +1,8 @@
-"""``dss predict``: annotate recordings with a trained network.
+"""``dss predict``: annotate recordings, up to a whole corpus, with a trained network.
 
-The post-processing flags are generated from
+The work is :func:`napari_deepss.corpus.predict_corpus`; this module parses
+the flags, draws its progress and prints a line per recording. The
+post-processing flags are generated from
 :class:`~napari_deepss.postprocess.PostprocessOptions` (``--event-thres`` sets
 ``event_thres``), the same definitions the Predict widget shows.
 """
@@ -8,106 +10,135 @@ The post-processing flags are generated from
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import os
+import sys
+import threading
 
-from ..annotation_saving import write_with_backup
-from ..annotations import ANNOTATIONS_SUFFIX, recording_stem
-from ..audio import audio_info, recordings_in
-from ..errors import FileFormatError
+from ..annotations import ANNOTATIONS_SUFFIX
 from ..options import add_arguments
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
+from .interrupt import stop_on_first_interrupt
 
 DESCRIPTION = f"""\
-Predict song in a recording, or in every recording of a folder, with a trained network, and write the
-events and segments found as DeepSS annotations: <stem>{ANNOTATIONS_SUFFIX} beside each recording
-(or in --out-dir), ready to open and proofread in napari.
+Predict song with a trained network and write the events and segments found as DeepSS annotations:
+<stem>{ANNOTATIONS_SUFFIX} beside each recording (or below --out-dir, mirroring the folders), ready to
+open and proofread in napari. A SOURCE is a recording (wav, flac, ogg, aiff, npz, h5), a folder (with
+--recursive also its sub-folders), a quoted glob pattern ('data/**/*.wav') or a text file (.txt, .lst,
+.list) listing one source per line. The last argument is the network.
 
-An existing annotation file is never replaced silently: if any output file exists, dss stops before
-predicting anything and names them. Then either write beside them under another name
-(--suffix _predicted{ANNOTATIONS_SUFFIX}) or replace them with --overwrite (this replaces human
-annotations too).
+Resumable: a re-run skips the recordings whose annotations it wrote before, unchanged since, newer than
+the recording and the network and made with the same options (--force predicts them again). Ctrl-C
+stops after the current batch, keeping the recordings done; run the same command again to go on. predict_summary.csv (in --out-dir, or in the folder holding
+all recordings) has a row per recording: status (done, skipped, failed with the reason, pending),
+duration, song found per song type, seconds taken. A recording that cannot be read is reported there and
+the others go on; the exit code is then 1.
+
+An existing annotation file this command did not write (a person's, or a prediction edited since) is
+never replaced silently: dss stops before predicting anything and names them. Then either write beside
+them under another name (--suffix _predicted{ANNOTATIONS_SUFFIX}) or replace them with --overwrite.
+
+--workers N predicts on N local worker processes, --scheduler on a running Dask cluster (e.g. one started
+on SLURM with dask-jobqueue); both need: pip install 'napari-deepss[cluster]'.
 """
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "predict",
-        help="annotate recordings with a trained network",
+        help="annotate recordings, or a whole corpus, with a trained network",
+        usage="dss predict SOURCE [SOURCE ...] MODEL_PREFIX [options]",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("path", help="a recording (wav, flac, npz, h5, ...) or a folder of recordings")
+    parser.add_argument("sources", nargs="+", metavar="SOURCE",
+                        help="recordings, folders, quoted glob patterns or text files listing them")
     parser.add_argument("model_prefix", metavar="MODEL_PREFIX",
                         help="the trained network (napari-deepss's or DeepSS 0.32's): <save_dir>/<stem> of its "
                         "_model.h5 and _params.yaml files (the path of either file works too)")
+    parser.add_argument("--recursive", action="store_true", help="also predict the recordings in sub-folders")
     parser.add_argument("--suffix", default=ANNOTATIONS_SUFFIX,
                         help=f"name of the output files after the recording's stem (default: {ANNOTATIONS_SUFFIX})")
     parser.add_argument("--out-dir", help="folder for the output files (default: beside each recording)")
+    parser.add_argument("--summary", metavar="CSV",
+                        help="where to write the summary (default: predict_summary.csv in --out-dir, or in the "
+                        "folder holding all recordings)")
     parser.add_argument("--overwrite", action="store_true",
                         help="replace existing output files, human annotation files included")
+    parser.add_argument("--force", action="store_true",
+                        help="predict again the recordings whose outputs are up to date (never replaces files "
+                        "this command did not write; that needs --overwrite)")
     parser.add_argument("--save-probabilities", action="store_true",
                         help="also write <stem>_probabilities.npy: float32 [samples, classes] at the network's rate")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
                         help="chunks predicted at once; more is faster and needs more memory "
                         f"(default: {DEFAULT_BATCH_SIZE})")
+    cluster = parser.add_argument_group("Dask cluster (pip install 'napari-deepss[cluster]')")
+    where = cluster.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N",
+                       help="predict on a local cluster of N worker processes, which share this machine's cores "
+                       "(default: one process, no Dask)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="predict on a running Dask cluster: its scheduler's address (tcp://host:8786) or "
+                       "scheduler file; every worker must see the recordings, the network and the output "
+                       "folders at the same paths")
     add_arguments(parser, PostprocessOptions, title="post-processing")
     parser.set_defaults(func=run)
 
 
-def _recordings(path: Path) -> list[Path]:
-    """``path`` itself, or the recordings of the folder ``path`` (sorted)."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise FileFormatError(path, "no such file or folder")
-    found = recordings_in(path)
-    if not found:
-        raise FileFormatError(path, "no recordings (wav, flac, ogg, aiff, npz, h5) in this folder")
-    return found
-
-
-def output_paths(recordings: list[Path], suffix: str, out_dir: str | None) -> list[Path]:
-    return [(Path(out_dir) if out_dir else r.parent) / (recording_stem(r) + suffix) for r in recordings]
-
-
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter (here and in workers)
     from ..console import ConsoleProgress
-    from ..jobs import sub_progress
-    from ..prediction import predict, resolve_model
+    from ..corpus import FAILED, PENDING, SKIPPED, find_recordings, predict_corpus
+    from ..jobs import Stopped
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
-    options = PostprocessOptions.from_dict(vars(args))
-    recordings = _recordings(Path(args.path))
-    outputs = output_paths(recordings, args.suffix, args.out_dir)
-    existing = [str(p) for p in outputs if p.exists()]
-    if existing and not args.overwrite:
-        raise FileExistsError(
-            f"{len(existing)} output file(s) exist and would be replaced: {', '.join(existing)}. Nothing was "
-            f"predicted. Write under another name (e.g. --suffix _predicted{ANNOTATIONS_SUFFIX}) or pass --overwrite."
-        )
-    durations = [audio_info(r).duration_seconds for r in recordings]
-    model, params = resolve_model(args.model_prefix)
-    if args.out_dir:
-        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
-    with ConsoleProgress("predict", unit="s", bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s "
-                         "[{elapsed}<{remaining}]") as progress:
-        for recording, output, duration, base in zip(recordings, outputs, durations, _starts(durations)):
-            probabilities = output.with_name(recording_stem(recording) + "_probabilities.npy")
-            prediction = predict(recording, model, params=params, options=options, batch_size=args.batch_size,
-                                 keep_probabilities=probabilities if args.save_probabilities else False,
-                                 progress=sub_progress(progress, base, duration, sum(durations), recording.name))
-            write_with_backup(prediction.annotations(), output)
-            found = {**{n: len(t) for n, t in prediction.events.items()},
-                     **{n: len(t) for n, t in prediction.segments.items()}}
-            tqdm.write(f"{recording.name}: {', '.join(f'{k} {n}' for n, k in found.items()) or 'no song types'} "
-                       f"-> {output}")
-    return 0
+    recordings = find_recordings(args.sources, recursive=args.recursive)
+    stop = threading.Event()
+    bar = ConsoleProgress("predict", unit="s", bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
+                          "[{elapsed}<{remaining}]")
+    try:
+        with bar, stop_on_first_interrupt(stop, "dss predict: stopping after the current batch"):
+            outcome = predict_corpus(
+                recordings, args.model_prefix, options=PostprocessOptions.from_dict(vars(args)), suffix=args.suffix,
+                out_dir=args.out_dir, summary=args.summary, overwrite=args.overwrite, force=args.force,
+                save_probabilities=args.save_probabilities, batch_size=args.batch_size, workers=args.workers,
+                scheduler=args.scheduler, progress=_with_file_lines(bar), stop=stop)
+    except Stopped as stopped:
+        outcome = stopped.result
+    _print_failures(outcome)
+    counts = {status: outcome.count(status) for status in ("done", SKIPPED, FAILED, PENDING)}
+    print(f"predicted {counts['done']}, skipped {counts[SKIPPED]} (up to date), failed {counts[FAILED]}"
+          + (f", left {counts[PENDING]}" if counts[PENDING] else "") + f"; summary: {outcome.summary}")
+    if counts[PENDING]:
+        print("dss predict: stopped; run the same command again to predict the rest", file=sys.stderr)
+        return 130
+    return 1 if counts[FAILED] else 0
 
 
-def _starts(durations: list[float]) -> list[float]:
-    """Where each recording starts in all of them (seconds)."""
-    return [sum(durations[:i]) for i in range(len(durations))]
+def _print_failures(outcome, shown: int = 20) -> None:
+    from ..corpus import FAILED
+
+    failed = [r for r in outcome.results if r.status == FAILED]
+    for r in failed[:shown]:
+        print(f"dss predict: failed: {r.message if str(r.recording) in r.message else f'{r.recording}: {r.message}'}",
+              file=sys.stderr)
+    if len(failed) > shown:
+        print(f"dss predict: ... and {len(failed) - shown} more failures, listed in {outcome.summary}", file=sys.stderr)
+
+
+def _with_file_lines(bar):
+    """The progress callback: the bar, and a line for each recording predicted (failures are listed at the end)."""
+    from tqdm import tqdm
+
+    def progress(p) -> None:
+        bar(p)
+        file = p.values.get("file")
+        if file is None:
+            return
+        if file["status"] == "done":
+            found = ", ".join(f"{n} {song}" for song, n in file["counts"].items()) or "no song types"
+            tqdm.write(f"{os.path.basename(file['recording'])}: {found} -> {file['output']}")
+
+    return progress

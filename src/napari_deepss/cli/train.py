@@ -7,14 +7,13 @@ Ctrl-C aborts.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import sys
 import threading
 
 from ..options import add_arguments
 from ..training.config import TrainConfig
+from .interrupt import stop_on_first_interrupt
 
 
 def register(subparsers) -> None:
@@ -39,7 +38,7 @@ def run(args) -> int:
     stop = threading.Event()
     code = 0
     try:
-        with _stop_on_first_interrupt(stop):
+        with stop_on_first_interrupt(stop, "dss train: stopping after this step"):
             result = train(config, stop=stop)
     except Stopped as stopped:
         result = stopped.result
@@ -49,23 +48,3 @@ def run(args) -> int:
         if path is not None:
             print(path)
     return code
-
-
-@contextlib.contextmanager
-def _stop_on_first_interrupt(stop: threading.Event):
-    """While inside, Ctrl-C sets ``stop`` once and raises KeyboardInterrupt the second time."""
-    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
-        yield
-        return
-
-    def handler(signum, frame):
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        print("\ndss train: stopping after this step (Ctrl-C again to abort)", file=sys.stderr)
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
