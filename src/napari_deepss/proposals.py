@@ -6,7 +6,9 @@ annotations, so a file saved mid-proofreading re-opens with both kinds apart.
 Approving a proposal renames its type to ``pulse``. Datasets are built from
 approved annotations only (:func:`without_proposals`). Proposals belong to a
 time range by their start: predicting a range again replaces the proposals that
-start inside it (:func:`replace_proposals`) and never touches approved rows.
+start inside it (:func:`replace_proposals`) and never touches approved rows;
+what an approved annotation of the same type already marks is not proposed
+again (an event within :data:`SAME_EVENT_SECONDS`, an overlapping segment).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import numpy as np
 from .annotations import Annotations
 
 SUFFIX = "_proposals"
+#: a proposed event this close to an approved event of its type marks the same event (DeepSS's event tolerance)
+SAME_EVENT_SECONDS = 0.01
 
 
 def is_proposal(name: str) -> bool:
@@ -70,7 +74,7 @@ def replace_proposals(table: Annotations, proposals: Annotations, start: float, 
     new = as_proposals(proposals)
     old = np.array([is_proposal(n) for n in table.names], dtype=bool) & starts_in(table, start, stop)
     kept = _rows(table, ~old & ~table.is_placeholder, table.song_types)
-    added = _rows(new, starts_in(new, start, stop), new.song_types)
+    added = _rows(new, starts_in(new, start, stop) & ~_marked(new, kept), new.song_types)
     song_types = {**new.song_types, **table.song_types}
     channel = None
     if kept.channel is not None or added.channel is not None:
@@ -81,6 +85,20 @@ def replace_proposals(table: Annotations, proposals: Annotations, start: float, 
     return Annotations.from_rows([names[i] for i in order], starts[order],
                                  np.concatenate([kept.stop_seconds, added.stop_seconds])[order],
                                  song_types=song_types, channel=None if channel is None else channel[order])
+
+
+def _marked(proposals: Annotations, table: Annotations) -> np.ndarray:
+    """Proposals that an approved annotation of their type in ``table`` already marks."""
+    marked = np.zeros(len(proposals), dtype=bool)
+    names = np.asarray(table.names, dtype=object)
+    for i, (name, t0, t1) in enumerate(zip(proposals.names, proposals.start_seconds, proposals.stop_seconds)):
+        same = (names == approved_name(name)) & ~table.is_placeholder
+        a, b = table.start_seconds[same], table.stop_seconds[same]
+        if t0 == t1:
+            marked[i] = bool(np.any(np.abs(a - t0) < SAME_EVENT_SECONDS))
+        else:
+            marked[i] = bool(np.any((a < t1) & (b > t0)))
+    return marked
 
 
 def _channel(table: Annotations) -> np.ndarray:

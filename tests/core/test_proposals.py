@@ -63,6 +63,14 @@ def test_replacing_proposals_in_a_range_keeps_everything_else():
     assert result.song_types == {"pulse": "event", "pulse_proposals": "event"}
 
 
+def test_what_an_approved_annotation_marks_is_not_proposed_again():
+    table = Annotations(["pulse", "syll"], [5.0, 6.0], [5.0, 6.5])
+    new = Annotations(["pulse", "pulse", "syll", "syll"], [5.004, 5.5, 6.4, 7.0], [5.004, 5.5, 6.8, 7.2])
+    result = replace_proposals(table, new, 4.0, 8.0)
+    rows = [(n, a) for n, a, p in zip(result.names, result.start_seconds, result.is_placeholder) if not p]
+    assert rows == [("pulse", 5.0), ("pulse_proposals", 5.5), ("syll", 6.0), ("syll_proposals", 7.0)]
+
+
 def test_a_human_annotation_inside_the_range_is_never_replaced():
     table = Annotations(["syll", "syll_proposals"], [4.2, 5.0], [4.4, 5.2])
     result = replace_proposals(table, Annotations(song_types={"syll": "segment"}), 4.0, 8.0)

@@ -56,6 +56,16 @@ def pair_metadata(annotation_set: str) -> dict:
     return {SET: annotation_set, PAIR: next(_pair_numbers)}
 
 
+def unwrapped(layer):
+    """The layer behind napari's ``PublicOnlyProxy``, or the layer itself.
+
+    A plugin's viewer hands out a new proxy of a layer on every access: they
+    compare equal (``==``, ``in``) but not identical (``is``), and die at once
+    (no weak reference outlives the moment). Whoever keeps layers keeps these.
+    """
+    return getattr(layer, "__wrapped__", layer)
+
+
 def kind_of(layer) -> str | None:
     return layer.metadata.get(KIND)
 
