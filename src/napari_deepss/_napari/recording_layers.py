@@ -11,8 +11,9 @@ Every layer napari-deepss makes carries in its ``metadata``
 
 Annotations are a pair of layers, segments (Shapes) and events (Points), that also carry their
 :data:`PART`, their :data:`SET` and the number of their :data:`PAIR` (:func:`pair_metadata`). A recording's
-own annotations (:data:`OWN_SET`) are what Annotate edits and saves beside the recording; predictions and a
-dataset's targets are pairs of other sets, which Annotate leaves alone and the writer saves like any pair.
+own annotations (:data:`OWN_SET`) are what Annotate edits and saves beside the recording (proposals of networks
+and of the detector included); the detector's live preview and a dataset's targets are pairs of other sets,
+which Annotate leaves alone and the writer saves like any pair.
 
 Every lookup reads metadata only, never layer names: renaming a layer changes nothing.
 """
@@ -38,7 +39,7 @@ SEGMENTS = "segments"
 EVENTS = "events"
 
 OWN_SET = "own"
-PREDICTED_SET = "predicted"
+PREVIEW_SET = "preview"
 TARGETS_SET = "targets"
 
 _pair_numbers = itertools.count(1)
