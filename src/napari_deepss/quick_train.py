@@ -12,8 +12,10 @@ One job (:mod:`napari_deepss.jobs`) behind Annotate's *Quick train* and
    continues from the network of the round before (``init_model``: the
    network options are that network's, song types may have been added);
 3. the rest of each recording (outside its training range) is predicted with
-   the post-processing the network's params hold, and what it finds is handed
-   back as proposals per recording and range.
+   the post-processing the network's params hold (without any, segments
+   shorter than half the shortest annotated one are dropped: a person marked
+   nothing that short), and what it finds is handed back as proposals per
+   recording and range.
 
 Setting ``stop`` ends the job with :class:`~napari_deepss.jobs.Stopped`; a
 network trained so far is kept and named in ``Stopped.result``. Training and
@@ -48,17 +50,22 @@ STOP_POLL_S = 0.1
 
 @dataclass(frozen=True)
 class QuickTrainOptions(Options):
-    """A small network that trains in minutes on a CPU (DeepSS's fast recipe), and how long it may take."""
+    """A network that learns in minutes on a CPU, and how long it may take.
+
+    The DeepSS GUI's recommended start (32 filters, 3 TCN blocks, the STFT
+    frontend where the rate allows) with a shorter kernel, a higher learning
+    rate and a time limit. Measured on 2 shared cores (benchmarks/proofreading_loop.py).
+    """
 
     minutes: float = option(2.0, "Time limit (minutes)", "Training stops after this long and keeps the best network "
                             "so far; proposals follow.", minimum=0.1, step=0.5)
     nb_epoch: int = option(400, "Max. epochs", "Training also stops after this many epochs, or 20 epochs without a "
                            "lower validation loss.", minimum=1)
-    nb_hist: int = option(1024, "Chunk duration (samples)", "Samples the network sees at once.", minimum=16)
-    nb_filters: int = option(16, "Number of filters", "Filters per layer; 16 trains fast, 32 learns more.", minimum=1)
+    nb_hist: int = option(2048, "Chunk duration (samples)", "Samples the network sees at once.", minimum=16)
+    nb_filters: int = option(32, "Number of filters", "Filters per layer.", minimum=1)
     kernel_size: int = option(16, "Filter duration (samples)", "Duration of each filter (at the downsampled rate).",
                               minimum=1)
-    nb_conv: int = option(2, "Number of TCN blocks", "Blocks of dilated convolutions.", minimum=1)
+    nb_conv: int = option(3, "Number of TCN blocks", "Blocks of dilated convolutions.", minimum=1)
     downsampling: str = option("auto", "Downsampling frontend", "STFT frontend factor; auto: the largest (up to "
                                "16x) whose frames last at most 0.5 ms (16x at 32 kHz, off at 2.5 kHz).",
                                choices=DOWNSAMPLING)
@@ -216,12 +223,14 @@ def _record_ranges(params_path: Path, recordings: list[QuickRecording]) -> None:
 
 def _propose(recordings, prefix: str, report, stop) -> dict:
     """What the network finds in each recording's ranges to propose."""
-    from .postprocess import PostprocessOptions
+    from .postprocess import PARAMS_KEY, PostprocessOptions
     from .prediction import resolve_model
     from .range_prediction import predict_range
 
     model, params = resolve_model(prefix)
     options = PostprocessOptions.from_params(params)
+    if PARAMS_KEY not in params and params.get("post_opt") is None:
+        options = dataclasses.replace(options, segment_minlen=_shortest_segment(recordings) / 2)
     jobs = [(r, span) for r in recordings for span in r.propose]
     total = sum(b - a for _, (a, b) in jobs)
     proposals: dict = {}
@@ -236,6 +245,13 @@ def _propose(recordings, prefix: str, report, stop) -> dict:
         proposals.setdefault(recording.name, []).append((span, prediction.annotations()))
         done += span[1] - span[0]
     return proposals
+
+
+def _shortest_segment(recordings: list[QuickRecording]) -> float:
+    """The duration of the shortest approved segment in the training ranges (0 without any)."""
+    durations = [times[:, 1] - times[:, 0] for r in recordings if r.train_range is not None
+                 for times in without_proposals(r.annotations)[0].segments().values() if len(times)]
+    return float(np.concatenate(durations).min()) if durations else 0.0
 
 
 def _in_phase(report: ProgressCallback, phase: str) -> ProgressCallback:

@@ -70,7 +70,10 @@ def test_two_rounds_train_propose_the_rest_and_continue(fly, tmp_path):
     params = yaml.safe_load(open(f"{second.model_prefix}_params.yaml"))
     assert params["init_model"] == first.model_prefix and params["nb_filters"] == 8  # the network's own options
     assert params["class_names"] == ["noise", "pulse", "sine"] and params["init_model_source"]["added"] == ["sine"]
-    assert set(second.proposals["fly"][0][1].song_types) == {"pulse", "sine"}
+    proposed = second.proposals["fly"][0][1]
+    assert set(proposed.song_types) == {"pulse", "sine"}
+    sines = proposed.segments()["sine"]  # none shorter than half the shortest annotated sine (0.5 s)
+    assert np.all(sines[:, 1] - sines[:, 0] >= 0.25 - 1e-9)
 
 
 def test_the_time_limit_keeps_the_best_network_and_stop_ends_the_job(fly, tmp_path):
