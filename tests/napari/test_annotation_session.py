@@ -15,7 +15,7 @@ from napari_deepss._napari import annotation_session
 from napari_deepss._napari._reader import read_deepss
 from napari_deepss._napari.annotation_layer import annotations_layers_data
 from napari_deepss._napari.annotation_session import AnnotationSession
-from napari_deepss._napari.recording_layers import PREDICTED_SET, belonging_to, partner_of
+from napari_deepss._napari.recording_layers import PREVIEW_SET, belonging_to, partner_of
 from napari_deepss._napari.viewer_hooks import display_frequency_scale
 from napari_deepss.annotation_saving import autosave_path_for, write_autosave
 from napari_deepss.annotations import Annotations, annotations_path_for, read_annotations, write_annotations
@@ -68,7 +68,7 @@ def test_the_session_is_qt_free():
 def test_the_session_takes_the_recordings_own_layers_and_hooks_its_viewer(wav):
     viewer, (image, _, segments, events) = _opened(wav)  # a ViewerModel is no current viewer: the reader hooked nothing
     assert display_frequency_scale(viewer) is None
-    for layer_data in belonging_to("rec", annotations_layers_data(Annotations(), (0, 4000), annotation_set=PREDICTED_SET)):
+    for layer_data in belonging_to("rec", annotations_layers_data(Annotations(), (0, 4000), annotation_set=PREVIEW_SET)):
         viewer.add_layer(Layer.create(*layer_data))
     attached = []
     session = _session(viewer, on_attach=attached.append)

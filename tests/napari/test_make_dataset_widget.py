@@ -85,6 +85,20 @@ def test_makes_a_dataset_in_a_worker(widget, fly_folder, qtbot, messages):
     assert np.isclose(len(open_split(store, "train")["x"]) / 150000, 0.75, atol=1e-4)
 
 
+def test_proposals_are_left_out_and_the_summary_says_so(widget, fly_folder, qtbot, messages):
+    from napari_deepss.annotations import Annotations, annotations_path_for, read_annotations, write_annotations
+
+    csv = annotations_path_for(next(fly_folder.glob("*.wav")))
+    human = read_annotations(csv)
+    later = human.start_seconds >= 30.0
+    write_annotations(Annotations(["pulse_proposals" if late else n for n, late in zip(human.names, later)],
+                                  human.start_seconds, human.stop_seconds), csv)
+    widget.data_folder.value = fly_folder
+    run_and_wait(widget, qtbot)
+    assert messages["error"] == [] and f"left out {int(later.sum())} proposal(s)" in messages["info"][0]
+    assert read_attrs(fly_folder.with_name("fly.npy"))["class_names"] == ["noise", "pulse"]
+
+
 def test_open_when_done_shows_the_train_split(widget, viewer, fly_folder, qtbot, messages):
     widget.data_folder.value = fly_folder
     widget.open_when_done.value = True

@@ -1,4 +1,4 @@
-"""The Predict dock widget: runs in a worker, adds the prediction layers, proofread and saved as annotations.
+"""The Predict dock widget: runs in a worker, adds proposals to the recording's annotations, proofread and saved.
 
 Run under a virtual X server: ``xvfb-run -a python -m pytest tests/test_predict_widget.py``.
 """
@@ -15,9 +15,10 @@ from napari_deepss._napari.annotation_layer import layers_to_annotations
 from napari_deepss._napari.widgets import _job
 from napari_deepss._napari.widgets import predict as widget_module
 from napari_deepss._napari.widgets.predict import PredictWidget, probabilities_layer_data
-from napari_deepss.annotations import read_annotations, write_annotations
+from napari_deepss.annotations import Annotations, read_annotations, write_annotations
 from napari_deepss.child_jobs.predict import pooled_rows
 from napari_deepss.postprocess import PostprocessOptions
+from napari_deepss.proposals import approved_name
 
 TIMEOUT_MS = 120_000
 
@@ -69,11 +70,13 @@ def test_predicts_in_a_worker_and_adds_layers_to_proofread(viewer_and_widget, ti
     assert messages["error"] == [] and len(messages["info"]) == 1 and "pulse" in messages["info"][0]
 
     spectrogram = viewer.layers["song"]
-    segments, events = viewer.layers["song_predicted_annotations"], viewer.layers["song_predicted_annotations events"]
-    for layer in (segments, events):
-        assert layer.metadata["deepss_kind"] == "annotations" and layer.metadata["path"] is None
+    segments, events = viewer.layers["song_annotations"], viewer.layers["song_annotations events"]
+    for layer in (segments, events):  # the recording's own annotations, made for the proposals
+        assert layer.metadata["deepss_kind"] == "annotations" and layer.metadata["annotation_set"] == "own"
+        assert layer.metadata["path"] == str(tmp_path / "song_annotations.csv")
     assert len(segments.data) == 0 and len(events.data) > 1  # the fly network knows pulses only
-    assert set(events.features["name"]) == {"pulse"}
+    assert set(events.features["name"]) == {"pulse_proposals"}
+    assert "pulse" in events.metadata["song_types"]  # declared, so proposals can be approved into it
 
     band = viewer.layers["song_probabilities"]
     assert band.data.shape == (1, 30000)  # one song class, every sample of 12 s at 2.5 kHz
@@ -82,13 +85,13 @@ def test_predicts_in_a_worker_and_adds_layers_to_proofread(viewer_and_widget, ti
     (_, s0), (_, s1) = spectrogram.extent.world
     assert abs(t0 - s0) < 0.01 and abs(t1 - s1) < 0.01  # same stretch of time
 
-    # proofread: delete one event, save both layers as DeepSS annotations
+    # proofread: delete one event, save both layers as DeepSS annotations (proposals keep their suffix)
     n_events = len(events.data)
     events.selected_data = {0}
     events.remove_selected()
     target = write_annotations(layers_to_annotations([segments.as_layer_data_tuple(), events.as_layer_data_tuple()]),
                                tmp_path / "song_annotations.csv")
-    assert len(read_annotations(target).events()["pulse"]) == n_events - 1
+    assert len(read_annotations(target).events()["pulse_proposals"]) == n_events - 1
 
 
 def test_a_recording_without_a_file_is_handed_over_as_samples(make_napari_viewer, tiny_network, qtbot, messages):
@@ -100,7 +103,8 @@ def test_a_recording_without_a_file_is_handed_over_as_samples(make_napari_viewer
     widget.run_button.clicked()
     qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
     assert messages["error"] == []
-    assert "synthetic_song_predicted_annotations events" in viewer.layers
+    events = viewer.layers["synthetic_song_annotations events"]  # the sample's own annotations
+    assert any(name.endswith("_proposals") for name in events.features["name"])
     assert "synthetic_song_probabilities" not in viewer.layers
 
 
@@ -139,26 +143,89 @@ def test_long_probability_traces_are_max_pooled_so_short_events_stay_visible():
     assert kwargs["metadata"]["freq_range"] == (-1250.0, 0.0)
 
 
-def test_a_network_trained_by_deepss_predicts_what_deepss_predicted(make_napari_viewer, qtbot, messages):
+def test_a_network_trained_by_deepss_predicts_what_deepss_predicted(make_napari_viewer, qtbot, messages, tmp_path):
     """DeepSS 0.32's own two-channel tcn_stft network in the widget: inside the stretch where DeepSS's output is
     the network's, the syllables are DeepSS's (fixture made by DeepSS itself)."""
+    import shutil
+
     from deepss_fixtures import deepss_prediction
 
     deepss = deepss_prediction("bird2ch_tcn_stft")
     viewer = make_napari_viewer()
-    (spectrogram, *_) = viewer.open(deepss.audio, plugin="napari-deepss")
+    audio = shutil.copy(deepss.audio, tmp_path)  # without its annotations, which proposals would not repeat
+    (spectrogram, *_) = viewer.open(audio, plugin="napari-deepss")
     _, widget = viewer.window.add_plugin_dock_widget("napari-deepss", "Predict")
     widget.model.value = f"{deepss.prefix}_model.h5"
     widget.recording.value = spectrogram
     widget.run_button.clicked()
     qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
     assert messages["error"] == []
-    name = f"{spectrogram.name}_predicted_annotations"
+    name = f"{spectrogram.name}_annotations"
     table = layers_to_annotations([viewer.layers[name].as_layer_data_tuple(),
                                    viewer.layers[f"{name} events"].as_layer_data_tuple()])
+    table = Annotations([approved_name(n) for n in table.names], table.start_seconds, table.stop_seconds)
     first, last = deepss.first / deepss.samplerate, (deepss.end - 1) / deepss.samplerate
     inside = sorted((n, a, b) for n, a, b in zip(table.names, table.start_seconds, table.stop_seconds)
                     if a >= first and b < last)
     theirs = [s for s in deepss.segments if s[2] < last]
     assert len(theirs) > 30 and [s[0] for s in inside] == [s[0] for s in theirs]
     np.testing.assert_allclose([s[1:] for s in inside], [s[1:] for s in theirs], atol=1e-6)
+
+
+def _pulses(viewer, name="song_annotations events"):
+    events = viewer.layers[name]
+    return list(zip(events.features["name"].astype(str), np.asarray(events.data)[:, -1]))
+
+
+def test_predicting_a_range_proposes_there_only_and_again_replaces_only_its_proposals(viewer_and_widget, tiny_network,
+                                                                                     qtbot, messages):
+    from napari_deepss._napari.annotation_edits import editor_for
+    from napari_deepss._napari.navigation import show_time, visible_time_range
+    from napari_deepss._napari.recording_annotations import own_layers
+
+    viewer, widget = viewer_and_widget
+    widget.model.value = tiny_network[0] + "_model.h5"
+    widget.event_thres.value = 0.3
+    widget.show_probabilities.value = False
+    show_time(viewer, 6.0)
+    start, stop = visible_time_range(viewer)
+    assert 0 < start < stop < 12
+    widget.time_range.value = "visible range"
+    widget.run_button.clicked()
+    qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
+    first = _pulses(viewer)
+    assert first and all(name == "pulse_proposals" and start <= t < stop for name, t in first)
+
+    # a person approves one proposal and adds a pulse of their own; the next prediction runs to the end
+    editor = editor_for(*own_layers(viewer, viewer.layers["song"]))
+    editor.approve({editor.events: {0}})
+    editor.add_event("pulse", start + 0.0123)
+    widget.time_range.value = "from the view to the end"
+    widget.run_button.clicked()
+    qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
+    after = _pulses(viewer)
+    assert ("pulse", first[0][1]) in after and ("pulse", start + 0.0123) in after  # approved and human rows stay
+    proposals = sorted(t for name, t in after if name == "pulse_proposals")
+    assert proposals and min(proposals) >= start and max(proposals) > stop  # re-proposed from the view to the end
+    assert first[0][1] not in proposals  # what is approved is not proposed again
+    assert messages["error"] == []
+    editor.undo()  # one undo takes the whole second prediction back
+    assert sorted(_pulses(viewer)) == sorted([("pulse", first[0][1]), *first[1:], ("pulse", start + 0.0123)])
+
+
+def test_the_networks_post_processing_is_the_forms_default(viewer_and_widget, tiny_network, tmp_path):
+    import shutil
+
+    import yaml
+
+    viewer, widget = viewer_and_widget
+    prefix = tmp_path / "tuned"
+    shutil.copy(tiny_network[0] + "_model.h5", f"{prefix}_model.h5")
+    params = yaml.safe_load(open(tiny_network[0] + "_params.yaml"))
+    params["postprocess"] = {"event_thres": 0.3, "segment_minlen": 0.02}
+    (tmp_path / "tuned_params.yaml").write_text(yaml.safe_dump(params))
+    widget.model.value = f"{prefix}_model.h5"
+    assert widget.options() == PostprocessOptions(event_thres=0.3, segment_minlen=0.02)
+    assert widget.defaults.value == "Post-processing from the network: event_thres 0.3, segment_minlen 0.02"
+    widget.model.value = tiny_network[0] + "_model.h5"
+    assert widget.options() == PostprocessOptions() and "DeepSS's defaults" in widget.defaults.value

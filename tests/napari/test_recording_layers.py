@@ -7,7 +7,7 @@ from napari.layers import Layer
 
 from napari_deepss._napari.annotation_layer import annotations_layers_data
 from napari_deepss._napari.recording_layers import (
-    PREDICTED_SET,
+    PREVIEW_SET,
     annotation_layers_of,
     annotation_pairs_of,
     belonging_to,
@@ -29,7 +29,7 @@ def _recording(folder, stem="rec"):
     return wav
 
 
-def _pair(recording, annotation_set=PREDICTED_SET):
+def _pair(recording, annotation_set=PREVIEW_SET):
     table = Annotations(["pulse"], [0.125], [0.125])
     data = annotations_layers_data(table, (0.0, 4000.0), name="anything", annotation_set=annotation_set)
     return [Layer.create(*layer_data) for layer_data in belonging_to(recording, data)]
@@ -58,7 +58,7 @@ def test_a_predicted_pair_is_not_the_recordings_own_but_keeps_its_partner(tmp_pa
     for layer in predicted:
         viewer.add_layer(layer)
     assert annotation_layers_of(viewer.layers, "rec") == (segments, events)
-    assert annotation_layers_of(viewer.layers, "rec", PREDICTED_SET) == tuple(predicted)
+    assert annotation_layers_of(viewer.layers, "rec", PREVIEW_SET) == tuple(predicted)
     assert partner_of(viewer.layers, predicted[0].metadata) is predicted[1]
     assert annotation_layers_of(viewer.layers, "other") is None and spectrogram_of(viewer.layers, "other") is None
 

@@ -172,6 +172,26 @@ def test_training_from_the_form_writes_model_params_and_results(widget, fly_data
     assert widget.config() == trained
 
 
+def test_continuing_from_a_network_takes_its_architecture_and_records_it(widget, fly_dataset, tmp_path, qtbot):
+    import yaml
+
+    tiny_network(widget, fly_dataset, tmp_path / "first")
+    widget.start()
+    qtbot.waitUntil(lambda: not widget.running, timeout=TRAIN_TIMEOUT_MS)
+    [model] = (tmp_path / "first").glob("*_model.h5")
+    widget.nb_filters.value, widget.kernel_size.value, widget.dilations.value = 32, 16, "1 2 4 8 16"
+    widget.init_model.value = model
+    assert (widget.nb_filters.value, widget.kernel_size.value, widget.dilations.value) == (8, 4, "1 2")
+    assert widget.form.dataset_status.value == f"network options of {model.name} (song types may be added)"
+    widget.save_dir.value = tmp_path / "second"
+    widget.start()
+    qtbot.waitUntil(lambda: not widget.running, timeout=TRAIN_TIMEOUT_MS)
+    params = yaml.safe_load(next((tmp_path / "second").glob("*_params.yaml")).read_text())
+    assert params["init_model"] == str(model) and params["init_model_source"]["model"] == str(model)
+    widget.init_model.value = tmp_path / "missing_model.h5"
+    assert widget.form.dataset_status.value.startswith("⚠") and "not found" in widget.form.dataset_status.value
+
+
 def test_stop_ends_training_early_with_a_model_saved(widget, fly_dataset, tmp_path, qtbot, notifications):
     tiny_network(widget, fly_dataset, tmp_path / "res", nb_epoch=400)
     widget.start()

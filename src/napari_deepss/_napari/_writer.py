@@ -30,6 +30,7 @@ import functools
 from pathlib import Path
 
 from ..annotation_formats import write_recording_annotations
+from ..proposals import without_empty_proposal_types
 from ..audio import AudioInfo
 from .annotation_layer import layers_to_annotations
 from .recording_layers import RECORDING, partner_of, spectrogram_of
@@ -47,7 +48,8 @@ def write_annotations(path: str, data, attributes: dict) -> list[str]:
 def write_annotation_layers(path: str, layer_data: list[tuple], format: str = "deepss") -> list[str]:
     """Save an events (points) layer, optionally with its segments (shapes) layer, as one file of ``format``."""
     layer_data, audio = _with_partner(layer_data)
-    return [str(write_recording_annotations(layers_to_annotations(layer_data), path, audio=audio, format=format))]
+    table = without_empty_proposal_types(layers_to_annotations(layer_data))
+    return [str(write_recording_annotations(table, path, audio=audio, format=format))]
 
 
 write_raven = functools.partial(write_annotation_layers, format="raven")

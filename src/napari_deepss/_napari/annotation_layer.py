@@ -20,7 +20,8 @@ event times are exact.
 
 Vertices are ``(frequency Hz, time s)``, as the spectrogram's pixels are
 placed (the viewer hooks give all these layers one display transform).
-``features['name']`` holds the song type.
+``features['name']`` holds the song type. Proposals (``<type>_proposals``)
+are drawn in their type's colour, translucent (:func:`song_type_colors`).
 
 napari stores shape vertices as float32 (about 2 microseconds of resolution at
 60 s, 0.2 ms at one hour). So that opening and saving an unchanged file keeps
@@ -39,6 +40,7 @@ import pandas as pd
 from napari.utils.colormaps.standardize_color import transform_color
 
 from ..annotations import Annotations
+from ..proposals import approved_name, is_proposal
 from .recording_layers import ANNOTATIONS, EVENTS, KIND, OWN_SET, PART, SEGMENTS, pair_metadata
 from .spectrogram_layer import FIRST_VIEW_SECONDS
 
@@ -61,6 +63,10 @@ PALETTE = (
     "#eeff41",
 )
 FACE_ALPHA = 0.2
+# Proposals (not yet approved) are drawn in their type's colour, translucent: edges and ticks at this opacity
+# (hex alpha, 0x88 = 53 %) and segment faces nearly clear, so approved annotations stand out filled.
+PROPOSAL_ALPHA = "88"
+PROPOSAL_FACE_ALPHA = 0.04
 # napari draws edges in data units (here seconds): about 1-2 screen pixels in the first view.
 EDGE_WIDTH_SECONDS = FIRST_VIEW_SECONDS / 500
 # Height of an event tick in display units (seconds): 15 px tall and 5 px wide in the first view.
@@ -75,17 +81,27 @@ _PATH_SHAPES = ("line", "path")
 
 
 def song_type_colors(song_types) -> dict[str, str]:
-    """Colour of each song type: the palette in natural order of the names.
+    """Colour of each song type: the palette in natural order of the names; proposals as their type, translucent.
 
     Files that share song types (``syll_0``..``syll_8``) therefore share colours.
     """
-    ordered = sorted(song_types, key=_natural_key)
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(ordered)}
+    ordered = sorted({approved_name(n) for n in song_types}, key=_natural_key)
+    colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(ordered)}
+    return _with_proposals(colors, song_types)
 
 
 def layer_colors(metadata) -> dict[str, str]:
     """Colour of each song type of an annotation layer: the palette, or the user's choice in ``metadata['colors']``."""
-    return {**song_type_colors(metadata.get("song_types", {})), **metadata.get("colors", {})}
+    song_types = metadata.get("song_types", {})
+    ordered = sorted({approved_name(n) for n in song_types}, key=_natural_key)
+    chosen = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(ordered)}
+    chosen.update({n: c for n, c in metadata.get("colors", {}).items() if not is_proposal(n)})
+    return _with_proposals(chosen, song_types)
+
+
+def _with_proposals(colors: dict[str, str], song_types) -> dict[str, str]:
+    """``colors`` of the approved types, and for each proposal type its type's colour at :data:`PROPOSAL_ALPHA`."""
+    return {**colors, **{n: colors[approved_name(n)] + PROPOSAL_ALPHA for n in song_types if is_proposal(n)}}
 
 
 def apply_colors(layer) -> None:
@@ -115,8 +131,9 @@ def _natural_key(name: str):
 
 
 def _face_color(hex_color: str) -> list[float]:
+    """The face of a segment: its colour at FACE_ALPHA, or nearly clear for a proposal (``#rrggbbaa``)."""
     rgb = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    return [*rgb, FACE_ALPHA]
+    return [*rgb, PROPOSAL_FACE_ALPHA if len(hex_color) == 9 else FACE_ALPHA]
 
 
 def annotations_layers_data(

@@ -22,25 +22,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from napari.layers import Layer
 from napari.utils.notifications import show_error, show_info
 
 from ..annotation_saving import discard_autosave, pending_autosave, read_autosave, save_annotations, write_autosave
-from ..annotations import Annotations, annotations_path_for
+from ..proposals import is_proposal, proposal_name, without_empty_proposal_types
 from ..recording_export import export_recording
-from .annotation_edits import AnnotationEditor
-from .annotation_layer import annotations_layers_data, layer_colors, segment_times
+from .annotation_edits import AnnotationEditor, editor_for
+from .annotation_layer import layer_colors, segment_times
 from .navigation import jump, visible_time_range
-from .recording_layers import (
-    EVENTS,
-    PART,
-    SEGMENTS,
-    annotation_layers_of,
-    annotation_pairs_of,
-    belonging_to,
-    recording_of,
-    spectrograms,
-)
+from .recording_annotations import own_layers
+from .recording_layers import recording_of, spectrograms, unwrapped
 from .viewer_hooks import install_viewer_hooks
 
 
@@ -103,10 +94,12 @@ class AnnotationSession:
         editor = None if spectrogram is None else self._editors.get(id(spectrogram))
         self.editor = editor if editor is not None and self._layers_present(editor) else None
         if spectrogram is not None and self.editor is None:
-            layers = self._annotation_layers(create)
+            layers = own_layers(self.viewer, spectrogram, create)
             if layers is not None:
                 self.on_attach((spectrogram, *layers))
-                self.editor = self._editors[id(spectrogram)] = AnnotationEditor(*layers, on_change=self.on_change)
+                self.editor = self._editors[id(spectrogram)] = editor_for(*layers)
+                if self.on_change not in self.editor.listeners:
+                    self.editor.listeners.append(self.on_change)
                 self._offer_recovery()
         self.on_change()
 
@@ -123,8 +116,8 @@ class AnnotationSession:
             self.attach()
 
     def _current_spectrogram(self):
-        candidates = spectrograms(self.viewer.layers)
-        active = self.viewer.layers.selection.active
+        candidates = [unwrapped(layer) for layer in spectrograms(self.viewer.layers)]
+        active = unwrapped(self.viewer.layers.selection.active)
         if active in candidates:
             return active
         if self.spectrogram in candidates:
@@ -134,29 +127,6 @@ class AnnotationSession:
     def _layers_present(self, editor: AnnotationEditor | None = None) -> bool:
         editor = editor or self.editor
         return editor is not None and editor.segments in self.viewer.layers and editor.events in self.viewer.layers
-
-    def _annotation_layers(self, create: bool) -> tuple | None:
-        """``(segments, events)`` of the current recording; with ``create`` added when missing."""
-        recording = recording_of(self.spectrogram)
-        layers = annotation_layers_of(self.viewer.layers, recording)
-        return self._add_annotation_layers(recording) if layers is None and create else layers
-
-    def _add_annotation_layers(self, recording: str) -> tuple:
-        """Add the recording's annotation layers; a layer whose partner was removed gets a new partner."""
-        pairs = annotation_pairs_of(self.viewer.layers, recording)
-        pair = dict(pairs[0]) if pairs else {}
-        shared = next(iter(pair.values())).metadata if pair else None
-        meta = self.spectrogram.metadata
-        path = annotations_path_for(meta["path"]) if meta.get("path") else None
-        table = Annotations(song_types=shared["song_types"] if shared else {})
-        new = annotations_layers_data(table, meta["freq_range"], name=f"{recording}_annotations", path=path)
-        for data, kwargs, layer_type in belonging_to(recording, new):
-            part = kwargs["metadata"][PART]
-            if part not in pair:
-                kwargs["metadata"] = {**kwargs["metadata"], **(shared or {}), PART: part}
-                pair[part] = self.viewer.add_layer(Layer.create(data, kwargs, layer_type))
-        self.viewer.layers.selection.active = self.spectrogram
-        return pair[SEGMENTS], pair[EVENTS]
 
     def _offer_recovery(self) -> None:
         path = self.editor.path
@@ -181,9 +151,12 @@ class AnnotationSession:
         self._guarded(lambda: self.editor.add_song_type(name, kind))
 
     def rename_type(self, new: str) -> None:
+        """Rename the active type (its proposals too)."""
         old = self.active_type
         if old is not None:
             self._guarded(lambda: self.editor.rename_song_type(old, new))
+            if proposal_name(old) in self.editor.song_types and new.strip() in self.editor.song_types:
+                self._guarded(lambda: self.editor.rename_song_type(proposal_name(old), proposal_name(new.strip())))
 
     def recolor_type(self) -> None:
         name = self.active_type
@@ -198,10 +171,13 @@ class AnnotationSession:
         name = self.active_type
         if name is None:
             return
-        count = self.editor.counts().get(name, 0)
+        counts = self.editor.counts()
+        count = counts.get(name, 0) + counts.get(proposal_name(name), 0)
         if count and not self.dialogs.confirm_delete(self.parent, name, count):
             return
-        self.editor.delete_song_type(name)
+        for doomed in (name, proposal_name(name)):
+            if doomed in self.editor.song_types:
+                self.editor.delete_song_type(doomed)
 
     # --- edits ------------------------------------------------------------------
 
@@ -242,15 +218,55 @@ class AnnotationSession:
         if self.editor is not None:
             self.editor.undo()
 
-    def jump(self, direction: int, active_only: bool = False) -> float | None:
-        """Centre the view on the next/previous annotation (of the active type with ``active_only``)."""
+    def redo(self) -> None:
+        if self.editor is not None:
+            self.editor.redo()
+
+    def jump(self, direction: int, active_only: bool = False, proposals_only: bool = False) -> float | None:
+        """Centre the view on the next/previous annotation (of the active type with ``active_only``; a proposal
+        with ``proposals_only``)."""
         if self.editor is None:
             return None
         table = self.editor.annotations()
         keep = ~table.is_placeholder
+        names = np.asarray(table.names, dtype=object)
         if active_only and self.active_type is not None:
-            keep &= np.asarray(table.names, dtype=object) == self.active_type
+            keep &= (names == self.active_type) | (names == proposal_name(self.active_type))
+        if proposals_only:
+            keep &= np.array([is_proposal(n) for n in names], dtype=bool)
         return jump(self.viewer, table.start_seconds[keep], direction)
+
+    # --- proposals --------------------------------------------------------------
+
+    def approve_selected(self) -> int:
+        """Approve the selected proposals; how many."""
+        if self.editor is None:
+            return 0
+        return self.editor.approve({layer: set(layer.selected_data) for layer in self._layers()})
+
+    def approve_in_view(self, active_only: bool = False) -> int:
+        """Approve the proposals starting in the visible time range (of the active type only: DeepSS's G; all: H)."""
+        if self.editor is None or (active_only and self.active_type is None):
+            return 0
+        song_type = self.active_type if active_only else None
+        return self.editor.approve(self.editor.rows(*visible_time_range(self.viewer), proposals=True,
+                                                    song_type=song_type))
+
+    def approve_type(self) -> int:
+        """Approve every proposal of the active type."""
+        if self.editor is None or self.active_type is None:
+            return 0
+        return self.editor.approve(self.editor.rows(proposals=True, song_type=self.active_type))
+
+    def delete_in_view(self, proposals_only: bool = True) -> int:
+        """Delete the proposals (or all annotations) starting in the visible time range; how many."""
+        if self.editor is None:
+            return 0
+        return self.editor.delete(self.editor.rows(*visible_time_range(self.viewer),
+                                                   proposals=True if proposals_only else None))
+
+    def _layers(self) -> tuple:
+        return self.editor.segments, self.editor.events
 
     def _guarded(self, edit: Callable[[], None]) -> None:
         """Run an edit; a refused edit (unknown type, empty segment) becomes a message, not a traceback."""
@@ -275,7 +291,7 @@ class AnnotationSession:
                 return None
             editor.path = chosen
         try:
-            save_annotations(editor.annotations(), editor.path)
+            save_annotations(without_empty_proposal_types(editor.annotations()), editor.path)
         except (OSError, ValueError) as error:
             show_error(f"Annotations not saved: {error}")
             return None
@@ -289,7 +305,7 @@ class AnnotationSession:
             if editor.path is None:
                 continue
             try:
-                written.append(write_autosave(editor.annotations(), editor.path))
+                written.append(write_autosave(without_empty_proposal_types(editor.annotations()), editor.path))
             except (OSError, ValueError) as error:
                 show_error(f"Autosave failed: {error}")
         return written

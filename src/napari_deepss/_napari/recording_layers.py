@@ -11,8 +11,9 @@ Every layer napari-deepss makes carries in its ``metadata``
 
 Annotations are a pair of layers, segments (Shapes) and events (Points), that also carry their
 :data:`PART`, their :data:`SET` and the number of their :data:`PAIR` (:func:`pair_metadata`). A recording's
-own annotations (:data:`OWN_SET`) are what Annotate edits and saves beside the recording; predictions and a
-dataset's targets are pairs of other sets, which Annotate leaves alone and the writer saves like any pair.
+own annotations (:data:`OWN_SET`) are what Annotate edits and saves beside the recording (proposals of networks
+and of the detector included); the detector's live preview and a dataset's targets are pairs of other sets,
+which Annotate leaves alone and the writer saves like any pair.
 
 Every lookup reads metadata only, never layer names: renaming a layer changes nothing.
 """
@@ -38,7 +39,7 @@ SEGMENTS = "segments"
 EVENTS = "events"
 
 OWN_SET = "own"
-PREDICTED_SET = "predicted"
+PREVIEW_SET = "preview"
 TARGETS_SET = "targets"
 
 _pair_numbers = itertools.count(1)
@@ -54,6 +55,16 @@ def belonging_to(recording: str, layer_data: list[tuple]) -> list[tuple]:
 def pair_metadata(annotation_set: str) -> dict:
     """Metadata shared by the two layers of a new annotation pair of ``annotation_set``."""
     return {SET: annotation_set, PAIR: next(_pair_numbers)}
+
+
+def unwrapped(layer):
+    """The layer behind napari's ``PublicOnlyProxy``, or the layer itself.
+
+    A plugin's viewer hands out a new proxy of a layer on every access: they
+    compare equal (``==``, ``in``) but not identical (``is``), and die at once
+    (no weak reference outlives the moment). Whoever keeps layers keeps these.
+    """
+    return getattr(layer, "__wrapped__", layer)
 
 
 def kind_of(layer) -> str | None:

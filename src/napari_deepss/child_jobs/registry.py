@@ -9,4 +9,5 @@ from __future__ import annotations
 JOBS: dict[str, str] = {
     "train": "napari_deepss.child_jobs.train",
     "predict": "napari_deepss.child_jobs.predict",
+    "quick_train": "napari_deepss.child_jobs.quick_train",
 }

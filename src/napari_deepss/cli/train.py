@@ -23,14 +23,20 @@ def register(subparsers) -> None:
         usage="dss train --data-dir D.npy [options]",
         description="Train a DeepSS network on a dataset made by 'dss make-dataset'. Writes "
         "<prefix>_<YYYYMMDD_hhmmss>_model.h5, _params.yaml and (with a test split) _results.h5 to the save folder. "
-        "Booleans accept --flag, --no-flag and --flag True/False.",
+        "Booleans accept --flag, --no-flag and --flag True/False. With --init-model the network options default to "
+        "those of the network continued from.",
     )
     add_arguments(parser, TrainConfig, required=("data_dir",))
     parser.set_defaults(func=run)
 
 
 def run(args) -> int:
-    config = TrainConfig.from_dict(vars(args)).validate()
+    values = vars(args)
+    if values.get("init_model"):  # the network options not given default to those of the network continued from
+        from ..training.init_model import source_network_options
+
+        values = {**source_network_options(values["init_model"]), **values}
+    config = TrainConfig.from_dict(values).validate()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides the progress
     from ..jobs import Stopped
     from ..training import train

@@ -52,6 +52,7 @@ class DatasetSummary:
     split_samples: dict[str, int]
     samplerate: float
     class_names: list[str]
+    proposals_left_out: int = 0  # unapproved proposal rows, not used
 
     def describe(self) -> str:
         seconds = ", ".join(f"{split} {n / self.samplerate:.1f} s" for split, n in self.split_samples.items())
@@ -61,6 +62,8 @@ class DatasetSummary:
         )
         if self.skipped:
             text += f"; skipped without annotations: {', '.join(self.skipped)}"
+        if self.proposals_left_out:
+            text += f"; left out {self.proposals_left_out} proposal(s) not yet approved"
         return text
 
 
@@ -132,7 +135,8 @@ def make_dataset(
                 step(recording.name)
         write_attrs(tmp, _attrs(data_folders, store, sources, classes, plan, opts))
     return DatasetSummary(
-        store, [r.name for r in sources.recordings], sources.skipped, sizes, sources.samplerate, list(classes.names)
+        store, [r.name for r in sources.recordings], sources.skipped, sizes, sources.samplerate, list(classes.names),
+        sources.proposals_left_out,
     )
 
 

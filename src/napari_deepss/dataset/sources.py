@@ -1,7 +1,13 @@
-"""The annotated recordings of a data folder, checked before anything is written."""
+"""The annotated recordings of a data folder, checked before anything is written.
+
+Proposals (rows of ``<type>_proposals``, suggested by a network or a detector
+and not yet approved; :mod:`napari_deepss.proposals`) are left out: a dataset
+holds approved annotations only. How many were left out is reported.
+"""
 
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +17,10 @@ import numpy as np
 from ..annotations import Annotations, annotations_path_for, merged_song_types, read_annotations, recording_stem
 from ..audio import AudioInfo, audio_info, recordings_in
 from ..errors import FileFormatError
+from ..proposals import without_proposals
 from ..resampling import resampling_factors
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Sources:
     n_channels: int
     song_types: dict[str, str]
     skipped: list[str]  # audio files without annotations
+    proposals_left_out: int = 0  # rows of unapproved proposals, not used
 
 
 def find_sources(data_folders: Path | list[Path], recursive: bool = False) -> Sources:
@@ -68,7 +78,7 @@ def find_sources(data_folders: Path | list[Path], recursive: bool = False) -> So
     infos = [audio_info(p) for p in paired]
     n_channels = _common_channel_count(where, infos)
     samplerate = max(info.samplerate for info in infos)
-    annotations = [read_annotations(annotations_path_for(p)) for p in paired]
+    annotations, proposals = _approved_annotations(where, paired)
     song_types = _merged_song_types(paired, annotations)
     recordings = []
     for path, info, table in zip(paired, infos, annotations):
@@ -76,7 +86,20 @@ def find_sources(data_folders: Path | list[Path], recursive: bool = False) -> So
         up, down = resampling_factors(info.samplerate, samplerate)
         n_samples = -(-info.n_samples * up // down)  # the length scipy.signal.resample_poly returns
         recordings.append(Recording(recording_stem(path), info, table, n_samples, (up, down)))
-    return Sources(recordings, samplerate, n_channels, song_types, skipped)
+    return Sources(recordings, samplerate, n_channels, song_types, skipped, proposals)
+
+
+def _approved_annotations(where: Path | str, paired: list[Path]) -> tuple[list[Annotations], int]:
+    """The annotations of each recording without proposals, and how many proposal rows were left out (warned)."""
+    tables, left_out = [], 0
+    for path in paired:
+        table, proposals = without_proposals(read_annotations(annotations_path_for(path)))
+        tables.append(table)
+        left_out += proposals
+    if left_out:
+        log.warning("%s: leaving out %d proposal(s) not yet approved (song types ending in _proposals)", where,
+                    left_out)
+    return tables, left_out
 
 
 def _shown_name(path: Path, folders: list[Path]) -> str:

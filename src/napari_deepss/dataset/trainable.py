@@ -30,9 +30,11 @@ def check_trainable(data_folders: list[Path], sources: Sources) -> None:
             "network), so these rows would silently become background. Rename that song type (e.g. "
             f"'{NOISE}_song'), or delete its rows if they mark where there is no song"))
     if not any(_song_rows(r.annotations) for r in sources.recordings):
+        unapproved = (f"; {sources.proposals_left_out} proposal(s) are not approved yet (approve them in Annotate)"
+                      if sources.proposals_left_out else "")
         raise FileFormatError(_where(data_folders, csvs), (
             f"no song is annotated in {_names(csvs)} (only empty song types): every target would be "
-            f"'{NOISE}', and a network would learn nothing while scoring perfectly. Annotate song first"))
+            f"'{NOISE}', and a network would learn nothing while scoring perfectly. Annotate song first{unapproved}"))
 
 
 def _song_rows(table) -> int:

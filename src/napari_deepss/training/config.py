@@ -66,6 +66,10 @@ class TrainConfig(NetworkOptions, TrainingDataOptions):
     nb_epoch: int = option(400, "Number of epochs", "Maximum number of training epochs. Training stops early when "
                            "the validation loss did not decrease in the last 20 epochs; 10 epochs often suffice for a "
                            "fast first network.", group="training", minimum=1)
+    init_model: str = option("", "Start from network", "Continue training from a trained network's weights: its "
+                             "prefix <save_dir>/<stem> (or its _model.h5). Its network options are required (the "
+                             "dss train flags default to them); song types may be added (the output layer grows, "
+                             "known types keep their weights). Empty: start from scratch.", group="training")
     tensorboard: bool = option(False, "Create tensorboard logs", "Write TensorBoard logs to the save folder for "
                                "monitoring training.", group="training")
     # advanced

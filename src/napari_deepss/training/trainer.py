@@ -48,6 +48,8 @@ from ..options import yaml_safe
 from ..temporaries import remove_stale_temporaries
 from .chunks import ChunkReader, steps_per_epoch, sub_range, tf_dataset
 from .config import TrainConfig
+from .init_model import RECORD_KEY as INIT_RECORD_KEY
+from .init_model import check_init_model, initialise
 
 EARLY_STOPPING_PATIENCE = 20
 
@@ -88,6 +90,8 @@ def train(
     paths = {kind: stem.with_name(stem.name + suffix) for kind, suffix in
              (("model", MODEL_SUFFIX), ("params", PARAMS_SUFFIX), ("results", RESULTS_SUFFIX))}
     params = _params(config, attrs, splits, ranges)
+    if config.init_model:
+        check_init_model(config.init_model, params)
     write_params(paths["params"], params)
     with _console_unless(progress, config.verbose) as progress:
         model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event())
@@ -211,6 +215,8 @@ def _fit(config, params, parts, model_path, progress, stop):
     params["nb_replicas"] = strategy.num_replicas_in_sync
     with strategy.scope():
         model = build_model(NetworkSpec.from_options(params))
+        if config.init_model:
+            params[INIT_RECORD_KEY] = initialise(model, config.init_model, params["class_names"])
         model.compile(
             optimizer=keras.optimizers.Adam(config.learning_rate, amsgrad=True, clipnorm=1.0),
             loss=keras.losses.CategoricalCrossentropy(reduction="mean_with_sample_weight"),

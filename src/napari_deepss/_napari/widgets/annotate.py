@@ -6,14 +6,21 @@ The work is done elsewhere: :class:`..annotation_session.AnnotationSession`
 questions) and :mod:`.main_window_hooks` (Ctrl+S, the close question). This
 widget shows them:
 
-- Song types: a table (name, kind, colour, count); add, rename, recolour,
-  delete (asks when annotations exist). The selected row is the active type;
-  keys 1-9 choose the first nine types.
+- Song types: a table (name, kind, colour, count, proposals); add, rename,
+  recolour, delete (asks when annotations exist). The selected row is the
+  active type; keys 1-9 choose the first nine types.
 - Drawing (the *Draw* button, see :mod:`..draw_tool`); Delete/Re-type act on
-  the selected annotations; Undo (Ctrl+Z) undoes these edits.
+  the selected annotations, *Delete in view* on all visible ones; Undo
+  (Ctrl+Z) and Redo (Ctrl+Shift+Z) these edits.
+- Proposals (``<type>_proposals``, drawn translucent): approve the selected
+  ones (Shift+G), the active type's in view (G) or all in view (H, DeepSS's
+  keys), or all of the active type; delete those in view. They come from
+  Predict, from *Quick train* (:mod:`.quick_train_panel`) and from *Detect*
+  (:mod:`.detector_panel`), panels at the bottom.
 - Navigation: PageDown/PageUp page by one view width, ``=``/``-`` zoom time,
   ``N``/``B`` jump to the next/previous annotation (only the active type when
-  *Active type only* is ticked); the visible time range is shown.
+  *Active type only* is ticked), Shift+N/Shift+B to the next/previous
+  proposal; the visible time range is shown.
 - Playback (:mod:`..playback_control`): *Play* or a tap of Space plays the
   selected annotations, else the visible range, at the chosen speed, with a
   moving cursor; again stops. Space held down still pans and zooms in any
@@ -49,8 +56,10 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt import QCollapsible
 
 from ...playback import MAX_SPEED, MIN_SPEED, PlaybackUnavailable
+from ...proposals import is_proposal, proposal_name
 from ..annotation_layer import layer_colors
 from ..annotation_session import AnnotationSession
 from ..draw_tool import DrawTool
@@ -58,10 +67,14 @@ from ..navigation import ZOOM_STEP, page, visible_time_range, zoom_time
 from ..playback_control import PlaybackControl
 from ..readout import selection_text
 from . import annotate_dialogs
+from .detector_panel import DetectorPanel
 from .main_window_hooks import MainWindowHooks
+from .quick_train_panel import QuickTrainPanel
 
 AUTOSAVE_SECONDS = 60
-COLUMNS = ("Name", "Kind", "Colour", "Count")
+COLUMNS = ("Name", "Kind", "Colour", "Count", "Proposals")
+#: buttons per line in a row of actions
+BUTTONS_PER_LINE = 4
 #: the key that plays (tapped) or pans and zooms in any mode (held, napari's own binding)
 PLAY_KEY = "Space"
 #: how often the playback cursor moves
@@ -83,6 +96,8 @@ class AnnotateWidget(QWidget):
         self._cursor_timer.setInterval(CURSOR_INTERVAL_MS)
         self._cursor_timer.timeout.connect(self._move_cursor)
         actions = self._actions()
+        self.quick_train = QuickTrainPanel(self.session)
+        self.detector = DetectorPanel(self.session)
         self._build_ui(actions)
         self._key_actions = {key: action for _, _, key, action in actions if key}
         self._key_actions.update({str(i): partial(self._select_type_number, i) for i in range(1, 10)})
@@ -100,18 +115,38 @@ class AnnotateWidget(QWidget):
     def _actions(self) -> list[tuple[str, str, str | None, Callable[[], object]]]:
         """``(button row, button text, key or None, action)`` of each action; a new action is one more entry."""
         session, viewer = self.session, self.viewer
+        counted = self._counted
         return [
             ("edits", "Delete selected", None, session.delete_selected),
             ("edits", "Re-type selected", None, session.retype_selected),
+            ("edits", "Delete in view", None, counted("Deleted", lambda: session.delete_in_view(False))),
             ("edits", "Undo", "Control-Z", session.undo),
+            ("edits", "Redo", "Control-Shift-Z", session.redo),
+            ("proposals", "Approve selected", "Shift-G", counted("Approved", session.approve_selected)),
+            ("proposals", "Approve type in view", "G", counted("Approved", lambda: session.approve_in_view(True))),
+            ("proposals", "Approve all in view", "H", counted("Approved", lambda: session.approve_in_view(False))),
+            ("proposals", "Approve all of type", None, counted("Approved", session.approve_type)),
+            ("proposals", "Delete proposals in view", None, counted("Deleted", session.delete_in_view)),
             ("navigation", "◀ page", "PageUp", partial(page, viewer, -1)),
             ("navigation", "page ▶", "PageDown", partial(page, viewer, 1)),
             ("navigation", "zoom +", "=", partial(zoom_time, viewer, ZOOM_STEP)),
             ("navigation", "zoom −", "-", partial(zoom_time, viewer, 1 / ZOOM_STEP)),
             ("navigation", "◀ prev", "B", lambda: session.jump(-1, self.active_only.isChecked())),
             ("navigation", "next ▶", "N", lambda: session.jump(1, self.active_only.isChecked())),
+            ("navigation", "◀ proposal", "Shift-B", lambda: session.jump(-1, self.active_only.isChecked(), True)),
+            ("navigation", "proposal ▶", "Shift-N", lambda: session.jump(1, self.active_only.isChecked(), True)),
             ("playback", "▶ Play", PLAY_KEY, self.toggle_playback),
         ]
+
+    def _counted(self, verb: str, action: Callable[[], int]) -> Callable[[], int]:
+        """``action``, saying how many annotations it changed."""
+
+        def run() -> int:
+            n = action()
+            self.edit_label.setText(f"{verb} {n}" if n else f"{verb} none")
+            return n
+
+        return run
 
     # --- ui -----------------------------------------------------------------
 
@@ -151,23 +186,28 @@ class AnnotateWidget(QWidget):
         types.addWidget(self.rename_type_button, 1, 0)
         types.addWidget(self.recolor_type_button, 1, 1)
         types.addWidget(self.delete_type_button, 1, 2, 1, 2)
-        rows = {"edits": [self.draw_button], "navigation": [], "playback": []}
+        rows = {"edits": [self.draw_button], "proposals": [], "navigation": [], "playback": []}
         self.buttons: dict[str, QPushButton] = {}
         for row, text, key, action in actions:
             self.buttons[text] = _button(text, action, tip=key or "")
             rows[row].append(self.buttons[text])
         rows["playback"] += [QLabel("speed"), self.speed, self.playback_label]
+        self.edit_label = QLabel("")
+        lines = [_row(*buttons[i:i + BUTTONS_PER_LINE]) for buttons in rows.values()
+                 for i in range(0, len(buttons), BUTTONS_PER_LINE)]
         layout = QVBoxLayout(self)
         for part in (
             self.recording_label,
             self.table,
             types,
-            *(_row(*buttons) for buttons in rows.values()),
+            *lines,
             _row(self.active_only, self.time_label),
-            self.selection_label,
+            _row(self.selection_label, self.edit_label),
             _row(self.save_button, self.status_label),
             _row(self.export_visible_only, self.export_selected_type_only),
             self.export_button,
+            _collapsible("Quick train", self.quick_train),
+            _collapsible("Detect (no network yet)", self.detector),
         ):
             layout.addLayout(part) if not isinstance(part, QWidget) else layout.addWidget(part)
 
@@ -254,12 +294,14 @@ class AnnotateWidget(QWidget):
         if editor is not None:
             colors = layer_colors(editor.segments.metadata)
             counts = editor.counts()
-            for row, (name, kind) in enumerate(editor.song_types.items()):
+            types = [(name, kind) for name, kind in editor.song_types.items() if not is_proposal(name)]
+            for row, (name, kind) in enumerate(types):
                 self.table.insertRow(row)
                 swatch = QTableWidgetItem("")
                 swatch.setBackground(QColor(colors[name]))
-                for column, item in enumerate((QTableWidgetItem(name), QTableWidgetItem(kind), swatch, QTableWidgetItem(str(counts[name])))):
-                    self.table.setItem(row, column, item)
+                cells = (name, kind, swatch, str(counts[name]), str(counts.get(proposal_name(name), 0)))
+                for column, item in enumerate(cells):
+                    self.table.setItem(row, column, item if isinstance(item, QTableWidgetItem) else QTableWidgetItem(item))
         self.table.blockSignals(False)
         if active is not None:
             self._select_type(active)
@@ -269,6 +311,7 @@ class AnnotateWidget(QWidget):
             hint = "" if editor is not None else " (no annotation layers: add a song type)"
             self.recording_label.setText(f"Recording: {session.spectrogram.name}{hint}")
         self.status_label.setText("● unsaved changes" if session.has_unsaved_changes else "saved")
+        self.detector.refresh()
         self._show_time_range()
         self._show_selection()
 
@@ -320,6 +363,12 @@ def _button(text: str, slot, *, checkable: bool = False, tip: str = "") -> QPush
     if slot is not None:
         button.clicked.connect(lambda _checked=False: slot())
     return button
+
+
+def _collapsible(title: str, panel: QWidget) -> QCollapsible:
+    box = QCollapsible(title)
+    box.addWidget(panel)
+    return box
 
 
 def _row(*widgets) -> QHBoxLayout:

@@ -4,12 +4,14 @@ Every option of the configuration becomes one magicgui widget with the
 option's name, its GUI label and its help text as tooltip, placed in the group
 the option declares (Data set, Network, Training, Advanced). Only options whose
 meaning needs a special control get their own widget here: the two folders,
-the song type (choices come from the chosen dataset), the downsample factor
-and the per-block separable switches.
+the song type (choices come from the chosen dataset), the downsample factor,
+the per-block separable switches and the network to continue from (choosing
+it fills the network options with that network's).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label
@@ -20,6 +22,7 @@ from ...errors import FileFormatError
 from ...models.spec import separable_flags
 from ...options import ADVANCED
 from ...training.config import TrainConfig, default_save_dir
+from ...training.init_model import source_network_options
 from .option_form import OptionForm, group_boxes
 
 GROUP_TITLES = {"data": "Data set", "network": "Network", "training": "Training", ADVANCED: "Advanced"}
@@ -49,6 +52,20 @@ class FolderEdit(FileEdit):
     def get_value(self) -> str:
         folder = super().get_value()
         return "" if folder is None else str(folder)
+
+    def set_value(self, value) -> None:
+        super().set_value(value or None)
+
+
+class NetworkFileEdit(FileEdit):
+    """A trained network's ``_model.h5`` whose value is its path as text, '' for none (as in TrainConfig)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(mode="r", filter="*_model.h5", nullable=True, **kwargs)
+
+    def get_value(self) -> str:
+        path = super().get_value()
+        return "" if path is None else str(path)
 
     def set_value(self, value) -> None:
         super().set_value(value or None)
@@ -126,7 +143,7 @@ class TrainForm(QWidget):
         super().__init__(parent)
         self._form = OptionForm(TrainConfig, widgets={
             "data_dir": FolderEdit, "save_dir": FolderEdit, "y_suffix": _song_type,
-            "nb_pre_conv": DownsamplingFrontend, "use_separable": SeparableBlocks,
+            "nb_pre_conv": DownsamplingFrontend, "use_separable": SeparableBlocks, "init_model": NetworkFileEdit,
         })
         self.fields = self._form.fields
         self.dataset_status = Label(value="")
@@ -143,6 +160,7 @@ class TrainForm(QWidget):
         self.fields["use_separable"].set_blocks(self.fields["nb_conv"].value)
         self.fields["nb_pre_conv"].changed.connect(self._frontend_switched)
         self._frontend_switched()
+        self.fields["init_model"].changed.connect(self._network_chosen)
 
     def config(self) -> TrainConfig:
         """The configuration the form shows (not validated); ValueError naming the option for unreadable text."""
@@ -185,6 +203,19 @@ class TrainForm(QWidget):
             return
         self._default_save_dir = str(default_save_dir(data_dir)) if data_dir else ""
         save_dir.value = self._default_save_dir
+
+    def _network_chosen(self) -> None:
+        """Continuing from a network takes its network options (the architecture must be the same)."""
+        prefix = self.fields["init_model"].value
+        if not prefix:
+            return
+        try:
+            options = source_network_options(prefix)
+        except (FileFormatError, ValueError) as err:
+            self.dataset_status.value = f"⚠ {err}"
+            return
+        self._form.show(options)
+        self.dataset_status.value = f"network options of {Path(prefix).name} (song types may be added)"
 
     def _frontend_switched(self) -> None:
         frontend = self.fields["nb_pre_conv"].value > 0
