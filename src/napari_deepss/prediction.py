@@ -39,7 +39,7 @@ from .errors import FileFormatError
 from .jobs import Progress, ProgressCallback, check_stop
 from .npy_output import NpyOutput, npy_bytes
 from .network_params import is_deepss_params
-from .postprocess import Postprocessor, PostprocessOptions
+from .postprocess import Postprocessor, PostprocessOptions, clip_segments
 from .resampling import resample, resampling_factors
 
 DEFAULT_BATCH_SIZE = 32
@@ -125,7 +125,7 @@ def predict(
     events, segments = post.finish()
     return Prediction(
         events={n: np.clip(t, 0.0, duration) for n, t in events.items()},
-        segments={n: np.clip(t, 0.0, duration) for n, t in segments.items()},
+        segments={n: clip_segments(t, duration) for n, t in segments.items()},
         class_names=class_names,
         class_types=class_types,
         samplerate=model_rate,
