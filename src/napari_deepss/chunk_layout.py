@@ -81,7 +81,8 @@ class ChunkLayout:
     def predict(self, model, x: np.ndarray, batch_size: int):
         """Yield ``(first sample, probabilities [samples, classes] float32)`` per batch of chunks, in order.
 
-        The blocks follow each other without gap or overlap and cover ``x`` once.
+        The blocks follow each other without gap or overlap and cover ``x`` once. A network that outputs one
+        row per frame of its frontend (trained without ``upsample``) has each row repeated for the frame's samples.
         """
         starts = self.starts
         offsets = np.arange(self.nb_hist)
@@ -93,6 +94,8 @@ class ChunkLayout:
             if not self.grid:
                 chunks[index >= len(x)] = 0  # a recording shorter than a chunk: zeros after its end
             probabilities = np.asarray(model.predict_on_batch(chunks), dtype=np.float32)
+            if probabilities.shape[1] < self.nb_hist:  # a network without upsampling: one row per frame
+                probabilities = np.repeat(probabilities, self.nb_hist // probabilities.shape[1], axis=1)
             block_start, kept = covered, []
             for row, start in enumerate(batch_starts):
                 a, b = self.kept(int(start), covered)

@@ -80,21 +80,25 @@ class PostprocessOptions(Options):
         self.check_values()
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> PostprocessOptions:
-        """The options a trained network's params hold, else the defaults.
+    def from_params(cls, params: Mapping[str, Any], overrides: Mapping[str, Any] | None = None) -> PostprocessOptions:
+        """The options a trained network's params hold, else the defaults; ``overrides`` (e.g. given flags) win.
 
         ``params[PARAMS_KEY]`` holds options chosen for the network (e.g. on
         its validation data at the end of training); a DeepSS network's
         ``post_opt`` (``gap_dur``, ``min_len`` in seconds) gives the fill gap
         and the minimum length. Predicting and evaluating start from these.
         """
-        values = dict(params.get(PARAMS_KEY) or {})
+        values = {**(params.get(PARAMS_KEY) or {}), **(overrides or {})}
         deepss = params.get("post_opt")
         if isinstance(deepss, Mapping):
             for ours, theirs in (("segment_fillgap", "gap_dur"), ("segment_minlen", "min_len")):
                 if deepss.get(theirs) is not None:
                     values.setdefault(ours, deepss[theirs])
         return cls.from_dict(values)
+
+    def describe(self) -> str:
+        """The values in one line, e.g. for a command to say which it used."""
+        return ", ".join(f"{name} {value:g}" for name, value in self.to_dict().items())
 
 
 def seconds_to_samples(seconds: float, samplerate: float) -> int:
