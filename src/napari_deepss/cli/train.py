@@ -64,37 +64,13 @@ def run(args) -> int:
 
 def _summary(result) -> None:
     """The last epoch's losses, the post-processing chosen and the report, on stderr (stdout lists the files)."""
-    import yaml
-
     history = result.history
     if history.get("val_loss"):
         best = min(range(len(history["val_loss"])), key=history["val_loss"].__getitem__)
         print(f"last epoch {len(history['val_loss'])}: loss {history['loss'][-1]:.5g}, val_loss "
               f"{history['val_loss'][-1]:.5g} (best val_loss {history['val_loss'][best]:.5g} at epoch {best + 1})",
               file=sys.stderr)
-    choice = yaml.safe_load(result.params_path.read_text()).get("postprocess_choice") or {}
-    if choice.get("summary"):
-        print(f"post-processing chosen on the validation data in {choice['seconds']:.1f} s:\n{choice['summary']}",
-              file=sys.stderr)
+    if result.postprocessing:
+        print(f"post-processing chosen on the validation data:\n{result.postprocessing}", file=sys.stderr)
     if result.report_path is not None:
         print(f"report: {result.report_path}", file=sys.stderr)
-
-
-@contextlib.contextmanager
-def _stop_on_first_interrupt(stop: threading.Event):
-    """While inside, Ctrl-C sets ``stop`` once and raises KeyboardInterrupt the second time."""
-    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
-        yield
-        return
-
-    def handler(signum, frame):
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        print("\ndss train: stopping after this step (Ctrl-C again to abort)", file=sys.stderr)
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)

@@ -61,6 +61,7 @@ class TrainResult:
     history: dict[str, list[float]]  # per complete epoch: loss, val_loss, ...
     report: dict | None  # per-class test precision/recall/f1/support
     report_path: Path | None = None  # the HTML page of figures
+    postprocessing: str | None = None  # the post-processing chosen on the validation data, described
 
 
 def train(
@@ -108,8 +109,8 @@ def train(
         write_params(paths["params"], params)
         report_path = _write_report(config, stem, params, evaluation)
         progress(Progress(1, 1, "", "done", values))
-    result = TrainResult(paths["model"], paths["params"], results_path, monitor.history,
-                         params.get("report"), report_path)
+    result = TrainResult(paths["model"], paths["params"], results_path, monitor.history, params.get("report"),
+                         report_path, (params.get("postprocess_choice") or {}).get("summary"))
     if monitor.stopped:
         raise Stopped("training stopped early; the best model so far is saved", result)
     return result
