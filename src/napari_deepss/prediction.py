@@ -81,8 +81,7 @@ def predict(
     ``samplerate``. ``model``: the prefix (or ``_model.h5``/``_params.yaml``
     path) of a trained network, or a Keras model with its ``params`` dict.
     ``options``: the :class:`PostprocessOptions` (default: the network's
-    own, chosen on its validation data, see
-    :meth:`PostprocessOptions.from_params`). ``keep_probabilities``:
+    own, :meth:`PostprocessOptions.from_params`). ``keep_probabilities``:
     ``True`` returns them as a float32 array; a path (``.npy``) writes them
     there and returns a read-only memory map of it. ``progress`` counts samples
     at the network's rate, one report per batch; setting ``stop`` raises

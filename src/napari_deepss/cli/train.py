@@ -74,3 +74,23 @@ def _summary(result) -> None:
         print(f"post-processing chosen on the validation data:\n{result.postprocessing}", file=sys.stderr)
     if result.report_path is not None:
         print(f"report: {result.report_path}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _stop_on_first_interrupt(stop: threading.Event):
+    """While inside, Ctrl-C sets ``stop`` once and raises KeyboardInterrupt the second time."""
+    if threading.current_thread() is not threading.main_thread():  # signal handlers live in the main thread
+        yield
+        return
+
+    def handler(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\ndss train: stopping after this step (Ctrl-C again to abort)", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
