@@ -61,7 +61,7 @@ class PhaseClock:
         self.first.setdefault(p.phase, time.perf_counter() - self.started)
 
     def durations(self, end: float) -> dict[str, float]:
-        marks = sorted(self.first.items(), key=lambda item: item[1]) + [("end", end)]
+        marks = [("start-up", 0.0), *sorted(self.first.items(), key=lambda item: item[1]), ("end", end)]
         spans: dict[str, float] = {}
         for (phase, at), (_, following) in zip(marks, marks[1:]):
             key = "fit" if phase in ("train", "val") else phase
