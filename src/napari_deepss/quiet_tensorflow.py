@@ -3,11 +3,14 @@
 On a machine without a GPU TensorFlow prints several lines when it loads
 (``oneDNN custom operations are on``, ``Could not find cuda drivers``, and
 ``failed call to cuInit`` marked as an error), which buries a command's own
-output and reads as a failure. :func:`quiet_tensorflow` is called by the
-``dss`` commands and the child jobs before anything imports TensorFlow: it sets
+output and reads as a failure. :func:`quiet_tensorflow` sets
 ``TF_CPP_MIN_LOG_LEVEL`` (unless the user has) and imports TensorFlow and Keras
 while holding back what their C++ side writes to stderr, then passes on every
 line that is not start-up information (errors while loading stay visible).
+It is called where TensorFlow is first imported: when a network is loaded
+(:func:`~napari_deepss.network_files.load_network`) and when training builds
+one, so ``dss`` commands, the child jobs of the napari widgets and the Python
+API are quiet alike; ``dss train --log-messages`` shows the messages.
 """
 
 from __future__ import annotations

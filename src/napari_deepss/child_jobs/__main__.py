@@ -18,7 +18,6 @@ from pathlib import Path
 
 from ..errors import FileFormatError
 from ..jobs import Progress, Stopped
-from ..quiet_tensorflow import quiet_tensorflow
 from .protocol import STOP, emit, pack, unpack
 from .registry import JOBS
 
@@ -60,7 +59,6 @@ def _watch_stdin(stop: threading.Event) -> None:
 def main(job: str) -> int:
     if hasattr(os, "nice"):  # below the viewer's priority: TensorFlow takes every core, the GUI goes first
         os.nice(CHILD_NICENESS)
-    quiet_tensorflow()  # every child job runs a network
     run = importlib.import_module(JOBS[job]).run
     opening = json.loads(sys.stdin.readline())
     folder = Path(opening["folder"])

@@ -13,7 +13,6 @@ from ..evaluate import DEFAULT_TOLERANCE
 from ..options import add_arguments
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
-from ..quiet_tensorflow import quiet_tensorflow
 
 DESCRIPTION = f"""\
 Score predictions against true annotations, in one of two ways:
@@ -89,7 +88,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.dataset is None:
             raise ValueError("give the dataset folder (<name>.npy) after MODEL_PREFIX")
-        quiet_tensorflow()
         from ..prediction import resolve_model
 
         model, params = resolve_model(args.model_prefix)

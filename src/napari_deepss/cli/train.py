@@ -14,7 +14,6 @@ import sys
 import threading
 
 from ..options import add_arguments
-from ..quiet_tensorflow import quiet_tensorflow
 from ..training.config import TrainConfig
 from ..training.refused_options import add_refused_arguments, refusal
 
@@ -41,7 +40,6 @@ def run(args) -> int:
     config = TrainConfig.from_dict(vars(args)).validate()
     if config.log_messages:
         logging.basicConfig(level=logging.INFO)
-    quiet_tensorflow(show=config.log_messages)
     from ..jobs import Stopped
     from ..training import train
 

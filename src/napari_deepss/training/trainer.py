@@ -43,6 +43,7 @@ from ..errors import FileFormatError, TrainingDiverged
 from ..jobs import Progress, ProgressCallback, Stopped
 from ..network_files import MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX
 from ..options import yaml_safe
+from ..quiet_tensorflow import quiet_tensorflow
 from ..temporaries import remove_stale_temporaries
 from .chunks import steps_per_epoch, tf_dataset
 from .config import TrainConfig
@@ -218,6 +219,7 @@ def _params(config: TrainConfig, attrs: dict, splits: dict[str, Split], ranges: 
 
 def _fit(config, params, parts, model_path, progress, stop):
     """Build, compile and train the model; returns it (best weights) and the monitor."""
+    quiet_tensorflow(show=config.log_messages)
     import keras
     import tensorflow as tf
 
