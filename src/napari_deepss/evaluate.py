@@ -24,7 +24,9 @@ of :mod:`.metrics`.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -128,15 +130,27 @@ def edit_distance(a, b) -> int:
 
 @dataclass
 class SyllableScores:
-    """Counts behind syllable label accuracy and syllable error rate."""
+    """Counts behind syllable label accuracy and syllable error rate.
+
+    ``typed`` counts each (true song type, type it was given) pair: the
+    syllable-level confusion matrix (``noise``: the syllable was missed).
+    """
 
     n_true: int = 0
     n_correctly_typed: int = 0
     edit_distance: int = 0
+    typed: Counter = field(default_factory=Counter)
 
     def __add__(self, other: SyllableScores) -> SyllableScores:
         return SyllableScores(self.n_true + other.n_true, self.n_correctly_typed + other.n_correctly_typed,
-                              self.edit_distance + other.edit_distance)
+                              self.edit_distance + other.edit_distance, self.typed + other.typed)
+
+    def confusion(self) -> dict[str, dict[str, int]]:
+        """``{true type: {type given: count}}``."""
+        table: dict[str, dict[str, int]] = {}
+        for (true, given), count in sorted(self.typed.items()):
+            table.setdefault(true, {})[given] = count
+        return table
 
     @property
     def label_accuracy(self) -> float:
@@ -153,6 +167,7 @@ class SyllableScores:
             "n_true": self.n_true,
             "n_correctly_typed": self.n_correctly_typed,
             "edit_distance": self.edit_distance,
+            "confusion": self.confusion(),
         }
 
 
@@ -225,6 +240,7 @@ def score_annotations(true: Annotations, predicted: Annotations, tolerance: floa
             n_true=len(true_labels),
             n_correctly_typed=sum(t == p for t, p in zip(true_labels, typed)),
             edit_distance=edit_distance(true_labels, pred_labels),
+            typed=Counter(zip(true_labels, typed)),
         ),
     )
 
@@ -243,6 +259,7 @@ class Evaluation:
     class_names: list[str]
     confusion: np.ndarray
     n_recordings: int
+    options: Any = None  # the PostprocessOptions that made the predicted events and segments, if known
 
     def to_dict(self) -> dict:
         from .metrics import accuracy, classification_report
@@ -250,6 +267,7 @@ class Evaluation:
         return {
             "tolerance_seconds": self.tolerance,
             "recordings": self.n_recordings,
+            **({"postprocessing": self.options.to_dict()} if self.options is not None else {}),
             **self.scores.to_dict(),
             "samples": {
                 "accuracy": accuracy(self.confusion),
@@ -288,9 +306,11 @@ def evaluate_dataset(model, data_dir, *, tolerance: float = DEFAULT_TOLERANCE, o
     from .dataset import split_pieces
     from .errors import FileFormatError
     from .metrics import confusion_matrix
+    from .postprocess import PostprocessOptions
     from .prediction import DEFAULT_BATCH_SIZE, predict, resolve_model
 
     network, params = resolve_model(*model) if isinstance(model, tuple) else resolve_model(model)
+    options = options or PostprocessOptions.from_params(params)
     attrs, splits = open_dataset(data_dir, params.get("y_suffix", "") or "")
     if "test" not in splits:
         raise FileFormatError(data_dir, "the dataset has no test split; make one with a test fraction > 0")
@@ -321,7 +341,7 @@ def evaluate_dataset(model, data_dir, *, tolerance: float = DEFAULT_TOLERANCE, o
         confusion += confusion_matrix(np.argmax(part.y, axis=1), np.argmax(prediction.probabilities, axis=1),
                                       len(class_names))
         offset += end - start
-    return Evaluation(scores, tolerance, class_names, confusion, len(pieces))
+    return Evaluation(scores, tolerance, class_names, confusion, len(pieces), options)
 
 
 def evaluate_files(pairs, *, tolerance: float = DEFAULT_TOLERANCE) -> Evaluation:

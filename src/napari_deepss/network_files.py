@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .errors import FileFormatError
 from .network_params import check_prediction_params, is_deepss_params, read_params
+from .quiet_tensorflow import quiet_tensorflow
 
 MODEL_SUFFIX = "_model.h5"
 PARAMS_SUFFIX = "_params.yaml"
@@ -50,6 +51,7 @@ def load_network(prefix: str | os.PathLike):
     """``(Keras model, params dict)`` of a trained network, napari-deepss's or DeepSS's (see the module docstring)."""
     model_path, params_path = network_paths(prefix)
     params = check_prediction_params(read_params(params_path), params_path)
+    quiet_tensorflow()
     if is_deepss_params(params):
         model = _rebuilt(model_path, params_path, params, deepss=True)
     else:

@@ -72,15 +72,17 @@ def yaml_safe(value: Any) -> Any:
 
 
 def option(default: Any, label: str, help: str, *, group: str | None = None, choices: Collection | None = None,
-           minimum: float | None = None, maximum: float | None = None, step: float | None = None) -> Any:
+           minimum: float | None = None, maximum: float | None = None, step: float | None = None,
+           aliases: Collection[str] = ()) -> Any:
     """A dataclass field carrying what the CLI flags, the form and the checks are generated from.
 
     ``minimum``/``maximum`` bound the value (each item of a list), inclusive;
     ``step`` makes a float a spin box in the form (without it floats are typed
-    as text, which keeps every digit).
+    as text, which keeps every digit); ``aliases`` are other spellings of the
+    flag (e.g. DeepSS's short ``-k`` or deprecated ``--nb-kernels``).
     """
     metadata = {"label": label, "help": help, "group": group, "choices": None if choices is None else tuple(choices),
-                "minimum": minimum, "maximum": maximum, "step": step}
+                "minimum": minimum, "maximum": maximum, "step": step, "aliases": tuple(aliases)}
     if isinstance(default, list):
         return field(default_factory=lambda: list(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -102,6 +104,7 @@ class OptionField:
     minimum: float | None
     maximum: float | None
     step: float | None
+    aliases: tuple[str, ...] = ()
 
     @property
     def flag(self) -> str:
@@ -203,15 +206,16 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type[Options], *, requir
         common = {"dest": f.name, "default": argparse.SUPPRESS, "help": help_text.replace("%", "%%")}
         if f.kind is bool and not f.is_list:
             if bool_values:
-                target.add_argument(f.flag, nargs="?", const=True, type=parse_bool, metavar="True|False", **common)
+                target.add_argument(f.flag, *f.aliases, nargs="?", const=True, type=parse_bool, metavar="True|False",
+                                    **common)
             else:
-                target.add_argument(f.flag, action="store_const", const=True, **common)
+                target.add_argument(f.flag, *f.aliases, action="store_const", const=True, **common)
             target.add_argument(f.negative_flag, action="store_const", const=False, dest=f.name,
                                 default=argparse.SUPPRESS, help=f"Same as {f.flag} False.")
             continue
         metavar = None if f.choices or f.kind is str else f.kind.__name__.upper()
-        target.add_argument(f.flag, type=_CONVERT[f.kind], nargs="+" if f.is_list else None, choices=f.choices,
-                            metavar=metavar, required=f.name in required, **common)
+        target.add_argument(f.flag, *f.aliases, type=_CONVERT[f.kind], nargs="+" if f.is_list else None,
+                            choices=f.choices, metavar=metavar, required=f.name in required, **common)
 
 
 def to_argv(options: Options) -> list[str]:

@@ -33,14 +33,14 @@ from .annotations import Annotations
 from .atomic import atomic_path
 from .audio import check_finite, load_audio
 from .chunk_layout import ChunkLayout
-from .dataset.targets import NOISE
 from .disk_space import require_free_space
 from .errors import FileFormatError
 from .jobs import Progress, ProgressCallback, check_stop
 from .npy_output import NpyOutput, npy_bytes
 from .network_params import is_deepss_params
-from .postprocess import Postprocessor, PostprocessOptions
+from .postprocess import Postprocessor, PostprocessOptions, clip_segments
 from .resampling import resample, resampling_factors
+from .target_annotations import annotations_of
 
 DEFAULT_BATCH_SIZE = 32
 
@@ -56,23 +56,11 @@ class Prediction:
     samplerate: float  # rate of the probabilities (the network's)
     duration_seconds: float  # of the recording
     probabilities: np.ndarray | None = None  # [samples, classes] float32 when kept
+    options: PostprocessOptions | None = None  # the post-processing that made the events and segments
 
     def annotations(self) -> Annotations:
         """The detections as an annotation table in time order; song types without detections get placeholders."""
-        names, starts, stops = [], [], []
-        for name, times in self.events.items():
-            names += [name] * len(times)
-            starts.append(times)
-            stops.append(times)
-        for name, times in self.segments.items():
-            names += [name] * len(times)
-            starts.append(times[:, 0])
-            stops.append(times[:, 1])
-        start = np.concatenate(starts) if starts else np.zeros(0)
-        stop = np.concatenate(stops) if stops else np.zeros(0)
-        order = np.argsort(start, kind="stable")
-        song_types = {n: t for n, t in zip(self.class_names, self.class_types) if n != NOISE}
-        return Annotations.from_rows([names[i] for i in order], start[order], stop[order], song_types=song_types)
+        return annotations_of(self.events, self.segments, self.class_names, self.class_types)
 
 
 def predict(
@@ -92,7 +80,8 @@ def predict(
     ``audio``: a recording's path, or samples [n] / [n, channels] with their
     ``samplerate``. ``model``: the prefix (or ``_model.h5``/``_params.yaml``
     path) of a trained network, or a Keras model with its ``params`` dict.
-    ``options``: the :class:`PostprocessOptions`. ``keep_probabilities``:
+    ``options``: the :class:`PostprocessOptions` (default: the network's
+    own, :meth:`PostprocessOptions.from_params`). ``keep_probabilities``:
     ``True`` returns them as a float32 array; a path (``.npy``) writes them
     there and returns a read-only memory map of it. ``progress`` counts samples
     at the network's rate, one report per batch; setting ``stop`` raises
@@ -110,6 +99,7 @@ def predict(
     x = resample(x, *resampling_factors(rate, model_rate))
     class_names, class_types = list(params["class_names"]), list(params["class_types"])
     layout = ChunkLayout.for_model(model, params, len(x))
+    options = options or PostprocessOptions.from_params(params)
     post = Postprocessor(class_names, class_types, model_rate, options, deepss_rules=is_deepss_params(params))
     with contextlib.ExitStack() as files:
         store = _probability_store(keep_probabilities, len(x), len(class_names), files)
@@ -125,12 +115,13 @@ def predict(
     events, segments = post.finish()
     return Prediction(
         events={n: np.clip(t, 0.0, duration) for n, t in events.items()},
-        segments={n: np.clip(t, 0.0, duration) for n, t in segments.items()},
+        segments={n: clip_segments(t, duration) for n, t in segments.items()},
         class_names=class_names,
         class_types=class_types,
         samplerate=model_rate,
         duration_seconds=duration,
         probabilities=None if store is None else store.array,
+        options=options,
     )
 
 

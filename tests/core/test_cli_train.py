@@ -123,3 +123,28 @@ def test_help_lists_every_option_without_importing_tensorflow():
     assert out.strip().endswith("TF False")
     for flag in ("--no-reduce-lr", "--use-separable", "--nb-pre-conv", "--multi-gpu", "--fraction-data"):
         assert flag in out
+
+
+def test_the_console_shows_the_run_and_no_tensorflow_start_up_noise(fly_store, tmp_path):
+    """No 'failed call to cuInit' (printed as an error on machines without a GPU) or other start-up lines."""
+    argv = seed_command(fly_store, "--save-dir", str(tmp_path / "res"), "--nb-hist", "256", "--nb-filters", "8",
+                        "--kernel-size", "4", "--nb-conv", "1", "--use-separable", "False", "--nb-epoch", "2",
+                        "--verbose", "1")
+    run = subprocess.run([sys.executable, "-m", "napari_deepss", *argv], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    noise = ("cuInit", "oneDNN", "absl::InitializeLog", "cuda drivers", "cpu_feature_guard", "E0000", "I0000")
+    assert not [line for line in run.stderr.splitlines() if any(word in line for word in noise)], run.stderr
+    assert "last epoch 2: loss" in run.stderr and "best val_loss" in run.stderr
+    assert "post-processing chosen on the validation data:\nevents: threshold" in run.stderr
+    assert "report: " in run.stderr and "_report/index.html" in run.stderr
+    prefix = run.stdout.split()[0].removesuffix("_model.h5")
+    evaluate = subprocess.run([sys.executable, "-m", "napari_deepss", "evaluate", prefix, str(fly_store), "--report",
+                               str(tmp_path / "figures"), "--event-thres", "0.7"], capture_output=True, text=True,
+                              timeout=600)
+    assert evaluate.returncode == 0, evaluate.stderr[-3000:]
+    assert not [line for line in evaluate.stderr.splitlines() if any(word in line for word in noise)], evaluate.stderr
+    params = yaml.safe_load(Path(prefix + "_params.yaml").read_text())["postprocess"]
+    used = evaluate.stdout.splitlines()[0]
+    assert used.startswith("post-processing: event_thres 0.7, event_dist ")  # the flag replaces the network's value
+    assert f"event_dist {params['event_dist']:g}" in used
+    assert (tmp_path / "figures" / "index.html").is_file() and (tmp_path / "figures" / "losses.png").is_file()

@@ -104,6 +104,41 @@ def test_each_segment_gets_the_majority_label_of_its_song_samples():
     np.testing.assert_allclose(segments["syll_b"], [[0.50, 0.59]])
 
 
+def test_a_segment_gets_the_song_type_most_probable_over_its_whole_duration():
+    """12 samples lean to syll_a (0.55 vs 0.4), 8 are clearly syll_b: the summed probabilities say syll_b."""
+    probs = np.zeros((40, 3), dtype=np.float32)
+    probs[:, 0] = 1
+    probs[10:22] = [0.05, 0.55, 0.40]
+    probs[22:30] = [0.05, 0.0, 0.95]
+    segments = _segments(probs)
+    assert segments["syll_a"].shape == (0, 2)  # a vote of the samples' most probable types would say syll_a
+    np.testing.assert_allclose(segments["syll_b"], [[0.10, 0.29]])
+
+
+def test_a_segment_of_one_sample_lasts_one_sample_or_is_dropped_by_the_minimum_length():
+    song = np.zeros(50)
+    song[[10, 49]] = 0.9  # one sample each, the second at the end of the recording
+    probs = _segment_probs(song, np.zeros(50, int))
+    np.testing.assert_allclose(_segments(probs)["syll_a"], [[0.10, 0.11], [0.49, 0.50]])
+    assert _segments(probs, segment_minlen=0.02)["syll_a"].shape == (0, 2)
+
+
+def test_boundary_shifts_move_onsets_and_offsets_but_not_past_half_way_to_the_neighbour():
+    song = np.zeros(100)
+    song[10:20] = 0.9
+    song[24:40] = 0.9  # 4 samples (40 ms) after the first segment
+    song[90:99] = 0.9
+    probs = _segment_probs(song, np.zeros(100, int))
+    moved = _segments(probs, segment_onset_shift=-0.03, segment_offset_shift=0.03)["syll_a"]
+    # 0.19 + 0.03 would pass the middle of the gap (0.215): both boundaries stop there; the last offset
+    # stops at the end of the recording (1.0 s)
+    np.testing.assert_allclose(moved, [[0.07, 0.215], [0.215, 0.42], [0.87, 1.0]])
+    shrunk = _segments(probs, segment_onset_shift=0.01, segment_offset_shift=-0.02)["syll_a"]
+    np.testing.assert_allclose(shrunk, [[0.11, 0.17], [0.25, 0.37], [0.91, 0.96]])
+    gone = _segments(probs, segment_onset_shift=0.05, segment_offset_shift=-0.05)["syll_a"]
+    np.testing.assert_allclose(gone, [[0.29, 0.34]])  # segments shorter than the shifts vanish
+
+
 def test_song_is_the_summed_probability_of_the_syllable_classes():
     probs = np.zeros((10, 3), dtype=np.float32)
     probs[:, 0] = 1
@@ -216,7 +251,8 @@ def test_deepss_song_is_the_first_class_above_the_threshold_and_the_last_sample_
     _, deepss = postprocess(probs, NAMES, TYPES, RATE, deepss_rules=True)
     np.testing.assert_allclose(ours["syll_a"], [[0.03, 0.05], [0.10, 0.16], [0.20, 0.25]])  # a tie: first class
     np.testing.assert_allclose(deepss["syll_a"], [[0.10, 0.16]])
-    np.testing.assert_allclose(deepss["syll_b"], [[0.20, 0.25], [0.30, 0.30]])  # 3 to 2 without the last vote
+    # 3 to 2 without the last vote; the segment of one sample lasts one sample (a segment never ends where it starts)
+    np.testing.assert_allclose(deepss["syll_b"], [[0.20, 0.25], [0.30, 0.31]])
 
 
 @pytest.mark.parametrize("block", [1, 7, 250])

@@ -123,9 +123,8 @@ def test_wrong_channel_count_and_missing_rate_are_named(amplitude):
         predict(_song(), model, samplerate=RATE)
 
 
-@pytest.mark.parametrize("grid", [False, True])
-def test_chunk_layout_covers_each_sample_once(grid):
-    layout = ChunkLayout(nb_hist=64, padding=8, n_samples=1000, grid=grid)
+def test_deepss_chunk_layout_keeps_each_sample_once():
+    layout = ChunkLayout(nb_hist=64, padding=8, n_samples=1000, grid=True)
     covered, pieces = 0, []
     for start in layout.starts:
         a, b = layout.kept(int(start), covered)
@@ -135,9 +134,26 @@ def test_chunk_layout_covers_each_sample_once(grid):
     assert pieces[0][0] == 0 and pieces[-1][1] == 1000
     assert all(p[1] == q[0] for p, q in zip(pieces, pieces[1:]))
     assert all(s + 8 <= a for (a, _), s in zip(pieces[1:], layout.starts[1:]))  # never a chunk's leading edge
-    if grid:  # DeepSS's layout: every chunk on the stride grid, the last one runs past the end
-        assert np.all(layout.starts % 48 == 0) and layout.starts[-1] + 64 > 1000
-        assert all(b - s <= 64 - 8 for (_, b), s in zip(pieces, layout.starts))  # never a chunk's trailing edge
+    # DeepSS's layout: every chunk on the stride grid, the last one runs past the end
+    assert np.all(layout.starts % 48 == 0) and layout.starts[-1] + 64 > 1000
+    assert all(b - s <= 64 - 8 for (_, b), s in zip(pieces, layout.starts))  # never a chunk's trailing edge
+
+
+@pytest.mark.parametrize(("nb_hist", "padding", "factor"), [(64, 8, 1), (256, 32, 16), (64, 24, 4)])
+def test_our_chunk_layout_averages_overlapping_chunks_without_their_edges(nb_hist, padding, factor):
+    layout = ChunkLayout(nb_hist=nb_hist, padding=padding, n_samples=1000, factor=factor)
+    assert layout.hop == min(max(nb_hist // 4 // factor * factor, factor), nb_hist - 2 * padding)
+    assert np.all(layout.starts[:-1] % factor == 0) and layout.starts[-1] == 1000 - nb_hist
+    middle = np.zeros(1000)
+    for start in layout.starts:
+        weights = layout.window(int(start))
+        assert np.all(weights[padding:nb_hist - padding] > 0) and weights.argmax() in (nb_hist // 2 - 1, nb_hist // 2)
+        middle[start + padding:start + nb_hist - padding] += 1
+    assert np.all(middle[padding:-padding] >= 1)  # every sample lies in some chunk's middle but at the very edges
+    assert middle[padding:-padding].mean() > min(4, (nb_hist - 2 * padding) / layout.hop) - 1
+    starts = layout.starts
+    assert layout.window(0)[:padding].max() > 0 and layout.window(int(starts[1]))[:padding].max() == 0
+    assert layout.window(int(starts[-1]))[-padding:].max() > 0
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from napari_deepss import TrainConfig, load_model, make_dataset, train
 from napari_deepss.dataset.store import open_dataset
 from napari_deepss.errors import FileFormatError, TrainingDiverged
 from napari_deepss.jobs import Progress, Stopped
+from napari_deepss.prediction import predict
 from napari_deepss.training import TrainResult, training_parts
 
 # a tiny network: 8 filters, kernel 8, one block of dilations 1, 2, 4 -> data_padding 8
@@ -50,7 +51,7 @@ def test_loss_falls_and_progress_follows_the_contract(trained):
     assert result.history["loss"][-1] < 0.8 * result.history["loss"][0]
     assert result.history["val_loss"][-1] < result.history["val_loss"][0]
     assert [p.phase for p in reports][-1] == "done"
-    assert {p.phase for p in reports} == {"train", "val", "test", "done"}
+    assert {p.phase for p in reports} == {"train", "val", "post-processing", "test", "done"}
     train_steps = [p for p in reports if p.phase == "train"]
     assert [p.values["epoch"] for p in train_steps if p.done == 1] == [1, 2, 3, 4]
     assert all(p.values["nb_epoch"] == 4 and 1 <= p.done <= p.total and p.values["loss"] is not None
@@ -97,9 +98,14 @@ def test_reloaded_model_predicts_the_saved_test_probabilities(trained, fly_store
     _, splits = open_dataset(fly_store)
     x = np.asarray(splits["test"].x[:256], dtype=np.float32)[None]
     predicted = model.predict_on_batch(x)[0]
+    hop = 256 // 4  # prediction averages chunks a quarter chunk apart (chunk_layout.OVERLAP)
     with h5py.File(result.results_path) as f:
-        saved = f["probabilities"][: 256 - params["data_padding"]]  # the first chunk's loss-bearing part
+        saved = f["probabilities"][: hop + params["data_padding"]]  # what only the first chunk predicts
+        whole = f["probabilities"][:]
     np.testing.assert_allclose(predicted[: len(saved)], saved, atol=2e-3)
+    test_x = np.asarray(splits["test"].x, dtype=np.float32)
+    again = predict(test_x, str(result.model_path), samplerate=2500, keep_probabilities=True).probabilities
+    np.testing.assert_allclose(again, whole, atol=2e-3)  # float16 in the file
     assert load_model(result.params_path)[1] == params
 
 

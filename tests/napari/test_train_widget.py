@@ -12,6 +12,7 @@ import sys
 import threading
 
 import pytest
+from qtpy.QtGui import QDesktopServices
 from qtpy.QtWidgets import QGroupBox
 from superqt import QCollapsible
 from napari.utils.notifications import NotificationSeverity, notification_manager
@@ -152,7 +153,8 @@ def test_a_stop_asked_before_the_child_starts_is_kept(fly_dataset, tmp_path):
     assert stopped.value.result.model_path.is_file() and epochs == {1}
 
 
-def test_training_from_the_form_writes_model_params_and_results(widget, fly_dataset, tmp_path, qtbot, notifications):
+def test_training_from_the_form_writes_model_params_and_results(widget, fly_dataset, tmp_path, qtbot, notifications,
+                                                                monkeypatch):
     tiny_network(widget, fly_dataset, tmp_path / "res", nb_epoch=2)
     widget.save_prefix.value = "fly"
     trained = widget.config()
@@ -160,11 +162,17 @@ def test_training_from_the_form_writes_model_params_and_results(widget, fly_data
     assert widget.running and not widget.start_button.isEnabled()
     qtbot.waitUntil(lambda: not widget.running, timeout=TRAIN_TIMEOUT_MS)
     written = sorted(p.name for p in (tmp_path / "res").iterdir())
-    assert [name.rsplit("_", 1)[-1] for name in written] == ["model.h5", "params.yaml", "results.h5"]
+    assert [name.rsplit("_", 1)[-1] for name in written] == ["model.h5", "params.yaml", "report", "results.h5"]
     assert all(name.startswith("fly_") for name in written)
     info = messages(notifications, NotificationSeverity.INFO)[-1]
     assert "Training finished" in info and "pulse:" in info
     assert all(str(tmp_path / "res" / name) in info for name in written)
+    assert "Post-processing chosen on the validation data:\nevents: threshold" in info
+    assert widget.report_button.isEnabled() and widget.report_path == tmp_path / "res" / written[2] / "index.html"
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", opened.append)
+    widget.report_button.click()
+    assert [url.toLocalFile() for url in opened] == [str(widget.report_path)]
     assert len(widget.loss_plot.val_points) == 2 and widget.loss_plot.train_points
     assert widget.start_button.isEnabled() and widget.form.isEnabled()
     widget.nb_hist.value = 512
@@ -216,7 +224,7 @@ def test_closing_during_training_stops_it_cleanly(widget, fly_dataset, tmp_path,
     assert ended.is_set() and not widget.running
     # a clean stop, not a kill: the child finished the run and wrote all three files
     written = sorted(p.name.rsplit("_", 1)[-1] for p in (tmp_path / "res").iterdir())
-    assert written == ["model.h5", "params.yaml", "results.h5"]
+    assert written == ["model.h5", "params.yaml", "report", "results.h5"]
 
 
 def test_exported_script_reproduces_the_form(widget, fly_dataset, tmp_path):

@@ -26,21 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..annotations import Annotations
 from ..dataset import dataset_splits, is_dataset_folder, open_split, read_attrs, split_pieces
 from ..dataset.splits import SPLIT_NAMES
-from ..postprocess import PostprocessOptions, Postprocessor
-from ..prediction import Prediction
+from ..target_annotations import targets_as_annotations
 from .annotation_layer import annotations_layers_data
 from .recording_layers import DATASET_PIECES, KIND, TARGETS_SET, belonging_to
 from .spectrogram_layer import spectrogram_layer_data
 from .viewer_hooks import hook_current_viewer
 from .waveform_layer import with_waveform
-
-BLOCK_SAMPLES = 2**20
-# every peak of an event target is an event (targets of close events keep separate peaks)
-TARGET_POSTPROCESSING = PostprocessOptions(event_dist=0.0)
-
 
 def get_dataset_reader(path):
     """:func:`read_dataset` for a dataset folder or one of its split folders, else ``None``."""
@@ -71,17 +64,6 @@ def read_dataset(path) -> list[tuple]:
     ]
     hook_current_viewer()
     return belonging_to(name, layers)
-
-
-def targets_as_annotations(y: np.ndarray, class_names, class_types, samplerate: float) -> Annotations:
-    """Events and segments of targets ``y`` [samples, classes] in time order, read block by block."""
-    processor = Postprocessor(class_names, class_types, samplerate, TARGET_POSTPROCESSING)
-    for start in range(0, len(y), BLOCK_SAMPLES):
-        processor.add(np.asarray(y[start : start + BLOCK_SAMPLES], dtype=np.float32))
-    events, segments = processor.finish()
-    # what a network that learnt the targets perfectly would have predicted
-    duration = len(y) / samplerate
-    return Prediction(events, segments, list(class_names), list(class_types), samplerate, duration).annotations()
 
 
 def _pieces(attrs: dict, split: str, n: int) -> list[tuple[str, int, int]]:

@@ -25,5 +25,6 @@ def run(request: dict, *, progress: ProgressCallback, stop: threading.Event) -> 
 
 
 def _train_result(values: dict) -> TrainResult:
-    paths = {name: Path(values[name]) if values[name] else None for name in ("model_path", "params_path", "results_path")}
+    paths = {name: Path(values[name]) if values.get(name) else None
+             for name in ("model_path", "params_path", "results_path", "report_path")}
     return TrainResult(**{**values, **paths})

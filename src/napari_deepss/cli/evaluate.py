@@ -46,7 +46,10 @@ def register(subparsers) -> None:
                         "evaluation.yaml beside the predicted annotations)")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
                         help=f"chunks predicted at once (default: {DEFAULT_BATCH_SIZE})")
-    add_arguments(parser, PostprocessOptions, title="post-processing")
+    parser.add_argument("--report", metavar="DIR", help="also write figures (confusion matrices, per song type "
+                        "precision/recall/F1, boundary errors, the network's losses) as PNG files and index.html here")
+    add_arguments(parser, PostprocessOptions, title="post-processing (default: the network's own, chosen on its "
+                  "validation data when it was trained; flags given here replace them)")
     parser.set_defaults(func=run)
 
 
@@ -85,17 +88,34 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.dataset is None:
             raise ValueError("give the dataset folder (<name>.npy) after MODEL_PREFIX")
+        from ..prediction import resolve_model
+
+        model, params = resolve_model(args.model_prefix)
+        options = PostprocessOptions.from_params(params, given_options(args))
+        print(f"post-processing: {options.describe()}")
         with ConsoleProgress("predict test split", unit="sample", unit_scale=True) as progress:
-            evaluation = evaluate_dataset(args.model_prefix, args.dataset, tolerance=args.tolerance,
-                                          options=PostprocessOptions.from_dict(vars(args)), batch_size=args.batch_size,
-                                          progress=progress)
+            evaluation = evaluate_dataset((model, params), args.dataset, tolerance=args.tolerance, options=options,
+                                          batch_size=args.batch_size, progress=progress)
+        history = params.get("history")
         default_output = Path(str(args.model_prefix).removesuffix("_model.h5") + "_evaluation.yaml")
     report = evaluation.to_dict()
     print(format_report(report))
     output = Path(args.output) if args.output else default_output
     save_report(report, output)
     print(f"report saved to {output}")
+    if args.report:
+        from ..report import write_report
+
+        page = write_report(args.report, evaluation, history=None if files_mode else history,
+                            title=f"{args.model_prefix or args.predicted} against {args.dataset or args.true}",
+                            postprocessing=None if files_mode else f"used: {options.describe()}")
+        print(f"figures and {page.name} written to {page.parent}")
     return 0
+
+
+def given_options(args: argparse.Namespace) -> dict:
+    """The post-processing flags given on the command line (the others are absent: argparse.SUPPRESS)."""
+    return {f.name: getattr(args, f.name) for f in PostprocessOptions.fields() if hasattr(args, f.name)}
 
 
 def _plain(value):

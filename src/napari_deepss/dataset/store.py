@@ -111,6 +111,26 @@ def split_pieces(attrs: dict, split: str) -> list[tuple[str, int, int]]:
     ]
 
 
+def data_hash(store_folder: str | os.PathLike, block: int = 2**20) -> str:
+    """MD5 of a dataset folder as DeepSS computes it (``das.data_hash``): names and contents, sorted, recursively."""
+    import hashlib
+
+    digest = hashlib.md5()
+
+    def add(folder: Path) -> None:
+        for path in sorted(folder.iterdir(), key=lambda p: str(p).lower()):
+            digest.update(path.name.encode())
+            if path.is_file():
+                with open(path, "rb") as f:
+                    for chunk in iter(lambda: f.read(block), b""):
+                        digest.update(chunk)
+            elif path.is_dir():
+                add(path)
+
+    add(Path(store_folder))
+    return digest.hexdigest()
+
+
 def split_bytes(n_samples: int, shapes: dict[str, int]) -> int:
     """Disk space of one split's arrays ``name -> columns`` of ``n_samples`` rows."""
     return sum(npy_bytes((n_samples, columns), _dtype(name)) for name, columns in shapes.items())
@@ -147,11 +167,12 @@ class Split:
         return Split(self.x[start:stop], self.y[start:stop])
 
 
-def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "") -> tuple[dict, dict[str, Split]]:
+def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "", x_suffix: str = "") -> tuple[dict, dict[str, Split]]:
     """Attributes and memory-mapped splits of a DeepSS dataset folder.
 
     With ``y_suffix`` the targets are ``y_<suffix>.npy`` and the returned attrs
-    name its classes (``class_names``/``class_types`` from ``class_names_<suffix>``...).
+    name its classes (``class_names``/``class_types`` from ``class_names_<suffix>``...);
+    with ``x_suffix`` the audio is ``x_<suffix>.npy``.
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -159,9 +180,13 @@ def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "") -> tuple[dict,
                               else "no such dataset folder (make one with 'dss make-dataset')")
     attrs = dict(read_attrs(data_dir))
     target = f"y_{y_suffix}" if y_suffix else "y"
+    audio = f"x_{x_suffix}" if x_suffix else "x"
     splits = {}
     for name in dataset_splits(data_dir):
         arrays = open_split(data_dir, name)
+        if audio not in arrays:
+            raise FileFormatError(data_dir / name, f"no audio {audio}.npy (x_suffix {x_suffix!r}); the split has: "
+                                  f"{', '.join(sorted(key for key in arrays if key.startswith('x')))}")
         if target not in arrays:
             types = sorted(key.removeprefix("y_") for key in arrays if key.startswith("y_"))
             raise FileFormatError(
@@ -169,7 +194,7 @@ def open_dataset(data_dir: str | os.PathLike, y_suffix: str = "") -> tuple[dict,
                 f"no targets {target}.npy for song type {y_suffix!r}; the dataset has individual targets for: "
                 f"{', '.join(types) or 'none (make the dataset with individual training targets)'}",
             )
-        x, y = arrays["x"], arrays[target]
+        x, y = arrays[audio], arrays[target]
         if len(x):  # an empty split is no split
             splits[name] = Split(x, y)
     if "train" not in splits:

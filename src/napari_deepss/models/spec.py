@@ -37,16 +37,16 @@ class NetworkOptions(Options):
 
     model_name: str = option("tcn", "Network", "Network architecture: temporal convolutional network ('tcn'; "
                              "'tcn_stft' is DeepSS's name for the same network with the STFT frontend, which "
-                             "nb_pre_conv > 0 turns on).", group="network", choices=MODEL_NAMES)
+                             "nb_pre_conv > 0 turns on).", group="network", choices=MODEL_NAMES, aliases=("-m",))
     nb_hist: int = option(1024, "Chunk duration (samples)", "Number of samples processed at once by the network "
                           "(chunk duration). An upper bound of the audio context available to the network.",
                           group="network", minimum=1)
     nb_filters: int = option(16, "Number of filters", "Number of filters in each layer of the network. Vary between "
                              "16 and 32; fewer typically decrease performance, more rarely help.", group="network",
-                             minimum=1)
+                             minimum=1, aliases=("--nb-kernels",))
     kernel_size: int = option(16, "Filter duration (samples)", "Duration of each filter in samples. Should match the "
                               "duration of the lowest level song feature (e.g. the carrier when training on raw "
-                              "audio without a downsampling frontend).", group="network", minimum=1)
+                              "audio without a downsampling frontend).", group="network", minimum=1, aliases=("-k",))
     nb_conv: int = option(3, "Number of TCN blocks", "Number of TCN blocks. Deeper networks extract more derived "
                           "sound features; 2 to 6 blocks work well.", group="network", minimum=1)
     use_separable: list[bool] = option([False], "Separable TCN blocks", "Which TCN blocks use convolutions separable "
@@ -57,13 +57,20 @@ class NetworkOptions(Options):
                                   "block.", group=ADVANCED, minimum=1)
     nb_pre_conv: int = option(0, "Downsampling frontend (log2 of factor)", "Trainable STFT downsampling frontend: "
                               "downsample factor = 2**nb_pre_conv (4 = 16x). 0: no frontend. Single-channel audio is "
-                              "where it helps most.", group="network", minimum=0)
+                              "where it helps most.", group="network", minimum=0, aliases=("--pre-nb-conv",))
     pre_nb_dft: int = option(64, "Frontend STFT duration (samples)", "Duration (samples) of the STFT filters of the "
                              "frontend; the frontend has pre_nb_dft // 2 + 1 frequencies.", group="network", minimum=1)
     pre_nb_filters: int = option(16, "Frontend number of filters", "Number of filters per layer in the frontend.",
-                                 group="network", minimum=1)
+                                 group="network", minimum=1, aliases=("--pre-nb-kernels",))
     pre_kernel_size: int = option(3, "Frontend filter duration (samples)", "Duration (samples) of the filters in the "
                                   "frontend.", group="network", minimum=1)
+    batch_norm: bool = option(True, "Normalise activations", "Normalise the activations in every residual block "
+                              "(per sample over the filters, so it needs no batch statistics; DeepSS 0.32's TCN "
+                              "ignores this flag and always normalises). False: no normalisation.", group=ADVANCED)
+    upsample: bool = option(True, "Upsample the output", "With the downsampling frontend: bring the network's output "
+                            "back to the audio rate inside the network. False: the network outputs one value per "
+                            "frame, is trained on every 2**nb_pre_conv-th target sample, and prediction repeats each "
+                            "frame's probabilities (less work, boundaries to a frame).", group=ADVANCED)
 
     @property
     def downsample_factor(self) -> int:

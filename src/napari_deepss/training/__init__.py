@@ -6,13 +6,8 @@ Importing this package does not import TensorFlow; ``train`` and ``load_model`` 
 from ..network_files import MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX
 from ..network_files import load_network as load_model
 from .config import TrainConfig, default_save_dir
-from .trainer import (
-    TrainResult,
-    save_model,
-    train,
-    training_parts,
-    write_params,
-)
+from .data import training_parts
+from .trainer import TrainResult, save_model, train, write_params
 
 __all__ = [
     "MODEL_SUFFIX",

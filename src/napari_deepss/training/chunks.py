@@ -38,13 +38,29 @@ def loss_weights(starts: np.ndarray, n: int, nb_hist: int, padding: int) -> np.n
 
 
 class ChunkReader:
-    """Batches of chunks of one split: ``read(chunk_indices) -> (x, y, weights)`` as float32."""
+    """Batches of chunks of one split: ``read(chunk_indices) -> (x, y, weights)`` as float32.
 
-    def __init__(self, split: Split, nb_hist: int, stride: int, padding: int):
+    ``output_stride``: the network outputs every that-many-th sample (a
+    frontend without upsampling), so targets and weights are taken at that
+    stride. ``class_weights`` (balancing) multiply each sample's weight by
+    that of its most probable target class. ``augment`` changes the audio of
+    every chunk read (training only). ``subset`` keeps that fraction of the
+    chunks, chosen at random with ``rng`` (DeepSS's batch-level subsampling).
+    """
+
+    def __init__(self, split: Split, nb_hist: int, stride: int, padding: int, *, output_stride: int = 1,
+                 class_weights: np.ndarray | None = None, augment=None, subset: float = 1.0,
+                 rng: np.random.Generator | None = None):
         self.split = split
         self.nb_hist = nb_hist
         self.padding = padding
+        self.output_stride = output_stride
+        self.class_weights = class_weights
+        self.augment = augment
         self.starts = chunk_starts(len(split), nb_hist, stride)
+        if subset < 1:
+            keep = max(1, int(round(subset * len(self.starts))))
+            self.starts = np.sort((rng or np.random.default_rng()).choice(self.starts, keep, replace=False))
         self._offsets = np.arange(nb_hist, dtype=np.int64)
 
     def __len__(self) -> int:
@@ -55,8 +71,22 @@ class ChunkReader:
         n = len(self.split)
         index = np.minimum(starts[:, None] + self._offsets, n - 1)
         x = self.split.x[index].astype(np.float32, copy=False)
-        y = self.split.y[index].astype(np.float32, copy=False)
-        return x, y, loss_weights(starts, n, self.nb_hist, self.padding)
+        y = self.split.y[index[:, ::self.output_stride]].astype(np.float32, copy=False)
+        weights = loss_weights(starts, n, self.nb_hist, self.padding)[:, ::self.output_stride]
+        if self.class_weights is not None:
+            weights = weights * self.class_weights[np.argmax(y, axis=-1)]
+        if self.augment is not None:
+            x = self.augment(x)
+        return x, y, weights
+
+
+def class_weights(y: np.ndarray, block: int = 2**20) -> np.ndarray:
+    """DeepSS's balancing weights: the inverse of each class's share of the targets ``y`` (0 for an absent class)."""
+    totals = np.zeros(y.shape[1])
+    for start in range(0, len(y), block):
+        totals += np.asarray(y[start:start + block], dtype=np.float64).sum(axis=0)
+    shares = totals / max(totals.sum(), 1e-12)
+    return np.divide(1.0, shares, out=np.zeros_like(shares), where=shares > 0).astype(np.float32)
 
 
 def tf_dataset(reader: ChunkReader, batch_size: int, *, shuffle: bool, seed: int | None = None):
@@ -69,12 +99,14 @@ def tf_dataset(reader: ChunkReader, batch_size: int, *, shuffle: bool, seed: int
     import tensorflow as tf
 
     nb_hist, channels, classes = reader.nb_hist, reader.split.x.shape[1], reader.split.y.shape[1]
+    nb_out = -(-nb_hist // reader.output_stride)
 
     def load(chunks):
-        x, y, w = tf.numpy_function(reader.read, [chunks], (tf.float32, tf.float32, tf.float32), stateful=False)
+        x, y, w = tf.numpy_function(reader.read, [chunks], (tf.float32, tf.float32, tf.float32),
+                                    stateful=reader.augment is not None)
         x.set_shape((None, nb_hist, channels))
-        y.set_shape((None, nb_hist, classes))
-        w.set_shape((None, nb_hist))
+        y.set_shape((None, nb_out, classes))
+        w.set_shape((None, nb_out))
         return x, y, w
 
     chunks = tf.data.Dataset.range(len(reader))

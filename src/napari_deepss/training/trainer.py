@@ -33,21 +33,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import h5py
-import numpy as np
 import yaml
 
 from ..atomic import atomic_path
-from ..chunk_layout import ChunkLayout
-from ..dataset.store import Split, open_dataset, split_pieces
+from ..dataset.store import Split, data_hash, open_dataset
 from ..errors import FileFormatError, TrainingDiverged
 from ..jobs import Progress, ProgressCallback, Stopped
-from ..metrics import accuracy, classification_report, confusion_matrix
 from ..network_files import MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX
 from ..options import yaml_safe
+from ..quiet_tensorflow import quiet_tensorflow
 from ..temporaries import remove_stale_temporaries
-from .chunks import ChunkReader, steps_per_epoch, sub_range, tf_dataset
+from .chunks import steps_per_epoch, tf_dataset
 from .config import TrainConfig
+from .data import chunk_readers, training_parts
+from .post_opt import choose_on_validation
+from .testing import score_test_split
 from .init_model import RECORD_KEY as INIT_RECORD_KEY
 from .init_model import check_init_model, initialise
 
@@ -61,6 +61,8 @@ class TrainResult:
     results_path: Path | None
     history: dict[str, list[float]]  # per complete epoch: loss, val_loss, ...
     report: dict | None  # per-class test precision/recall/f1/support
+    report_path: Path | None = None  # the HTML page of figures
+    postprocessing: str | None = None  # the post-processing chosen on the validation data, described
 
 
 def train(
@@ -84,11 +86,10 @@ def train(
     only a network of an earlier, finite epoch is kept.
     """
     config = dataclasses.replace(config or TrainConfig(), **overrides).validate()
-    attrs, splits = open_dataset(config.data_dir, config.y_suffix)
-    parts, ranges = training_parts(config, splits)
+    attrs, splits = open_dataset(config.data_dir, config.y_suffix, config.x_suffix)
+    parts, ranges = training_parts(config, splits, float(attrs["samplerate_x_Hz"]))
     stem = _output_stem(config)
-    paths = {kind: stem.with_name(stem.name + suffix) for kind, suffix in
-             (("model", MODEL_SUFFIX), ("params", PARAMS_SUFFIX), ("results", RESULTS_SUFFIX))}
+    paths = dict(zip(("model", "params", "results"), _outputs(stem)))
     params = _params(config, attrs, splits, ranges)
     if config.init_model:
         check_init_model(config.init_model, params)
@@ -97,18 +98,44 @@ def train(
         model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event())
         if monitor.diverged:
             _give_up(config, monitor, paths)
-        report = None
-        results_path = None
+        params["history"] = monitor.history
+        values = _epoch_values(monitor.epoch, config.nb_epoch)
+        if config.post_opt:
+            params.update(choose_on_validation(model, config, params, splits["val"], progress, values))
+            write_params(paths["params"], params)
+        evaluation, results_path = None, None
         if "test" in splits:
             results_path = paths["results"]
-            matrix, report = _test(model, config, params, splits["test"], results_path, monitor, progress)
-            params.update(confusion_matrix=matrix.tolist(), report=report, accuracy=accuracy(matrix))
+            evaluation = score_test_split(model, params, splits["test"], results_path, batch_size=config.batch_size,
+                                          history=monitor.history, progress=progress, values=values)
+            params.update(_test_entries(evaluation))
         write_params(paths["params"], params)
-        progress(Progress(1, 1, "", "done", _epoch_values(monitor.epoch, config.nb_epoch)))
-    result = TrainResult(paths["model"], paths["params"], results_path, monitor.history, report)
+        report_path = _write_report(config, stem, params, evaluation)
+        progress(Progress(1, 1, "", "done", values))
+    result = TrainResult(paths["model"], paths["params"], results_path, monitor.history, params.get("report"),
+                         report_path, (params.get("postprocess_choice") or {}).get("summary"))
     if monitor.stopped:
         raise Stopped("training stopped early; the best model so far is saved", result)
     return result
+
+
+def _test_entries(evaluation) -> dict[str, Any]:
+    """What ``_params.yaml`` keeps of the test: DeepSS's sample-wise entries and the event/segment scores."""
+    scores = evaluation.to_dict()
+    samples = scores.pop("samples")
+    return {"confusion_matrix": samples["confusion_matrix"], "report": samples["report"],
+            "accuracy": samples["accuracy"], "test_scores": scores}
+
+
+def _write_report(config: TrainConfig, stem: Path, params: dict, evaluation) -> Path | None:
+    """Figures and an HTML page of the run (``<stem>_report/index.html``) if ``config.html_report``."""
+    if not config.html_report:
+        return None
+    from ..report import REPORT_SUFFIX, write_report
+
+    return write_report(stem.with_name(stem.name + REPORT_SUFFIX), evaluation, history=params.get("history"),
+                        title=f"{stem.name} on {Path(config.data_dir).name}",
+                        postprocessing=(params.get("postprocess_choice") or {}).get("summary"))
 
 
 def _console_unless(progress: ProgressCallback | None, verbose: int):
@@ -122,28 +149,6 @@ def _console_unless(progress: ProgressCallback | None, verbose: int):
 
 def _epoch_values(epoch: int, nb_epoch: int, **losses) -> dict[str, Any]:
     return {"epoch": epoch, "nb_epoch": nb_epoch, **losses}
-
-
-def training_parts(config: TrainConfig, splits: dict[str, Split]) -> tuple[dict[str, Split], dict[str, list[int]]]:
-    """The train/val samples used: all, or a ``fraction_data`` stretch chosen with ``seed``.
-
-    Returns the parts and their ``[start, stop)`` sample ranges. Raises
-    FileFormatError when a split is missing or shorter than one chunk.
-    """
-    rng = np.random.default_rng(config.seed)
-    parts, ranges = {}, {}
-    for name in ("train", "val"):
-        if name not in splits:
-            raise FileFormatError(config.data_dir, f"the dataset has no {name!r} split; training needs train and "
-                                  "val (the validation loss chooses the model that is kept)")
-        n = len(splits[name])
-        if n < config.nb_hist:
-            raise FileFormatError(config.data_dir, f"the {name} split has {n} samples, fewer than one chunk "
-                                  f"(nb_hist={config.nb_hist}): reduce nb_hist or add data")
-        start, stop = sub_range(n, config.fraction_data, config.nb_hist, rng) if config.fraction_data < 1 else (0, n)
-        parts[name] = splits[name].part(start, stop)
-        ranges[name] = [start, stop]
-    return parts, ranges
 
 
 def write_params(path: Path, params: dict) -> None:
@@ -164,13 +169,24 @@ def _output_stem(config: TrainConfig) -> Path:
     except OSError as err:
         raise FileFormatError(save_dir, f"cannot write the training results here ({err.strerror or err})") from None
     _remove_stale_temporaries(save_dir, config.save_prefix)
+    if config.save_name:
+        stem = save_dir / "_".join(part for part in (config.save_prefix, config.save_name) if part)
+        taken = [str(path) for path in _outputs(stem) if path.exists()]
+        if taken:
+            raise FileExistsError(f"save_name {config.save_name!r}: {', '.join(taken)} exist(s); choose another name "
+                                  "or move them (earlier results are never replaced)")
+        return stem
     now = time.time()
     while True:  # two runs started within a second get consecutive time stamps
         stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now))
         stem = save_dir / (f"{config.save_prefix}_{stamp}" if config.save_prefix else stamp)
-        if not any(stem.with_name(stem.name + s).exists() for s in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX)):
+        if not any(path.exists() for path in _outputs(stem)):
             return stem
         now += 1
+
+
+def _outputs(stem: Path) -> list[Path]:
+    return [stem.with_name(stem.name + suffix) for suffix in (MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX)]
 
 
 def _remove_stale_temporaries(save_dir: Path, prefix: str) -> None:
@@ -197,12 +213,15 @@ def _params(config: TrainConfig, attrs: dict, splits: dict[str, Split], ranges: 
         data_ranges=ranges,
         early_stopping_patience=EARLY_STOPPING_PATIENCE,
     )
+    if config.version_data:
+        params["data_hash"] = data_hash(config.data_dir)
     params.setdefault("class_names", [f"class_{i}" for i in range(params["nb_classes"])])
     return yaml_safe(params)
 
 
 def _fit(config, params, parts, model_path, progress, stop):
     """Build, compile and train the model; returns it (best weights) and the monitor."""
+    quiet_tensorflow(show=config.log_messages)
     import keras
     import tensorflow as tf
 
@@ -223,8 +242,7 @@ def _fit(config, params, parts, model_path, progress, stop):
             # XLA cannot compile a step whose variables are mirrored over several devices
             jit_compile=config.jit_compile and strategy.num_replicas_in_sync == 1,
         )
-    readers = {name: ChunkReader(part, config.nb_hist, config.stride, config.data_padding)
-               for name, part in parts.items()}
+    readers = chunk_readers(config, params, parts)
     train_data = tf_dataset(readers["train"], config.batch_size, shuffle=True, seed=config.seed)
     val_data = tf_dataset(readers["val"], config.batch_size, shuffle=False)
 
@@ -268,62 +286,6 @@ def _mirrored_strategy(tf):
     """Data-parallel training over all GPUs, or over the CPU devices when there is no GPU."""
     devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
     return tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
-
-
-def _test(model, config, params, split: Split, results_path: Path, monitor, progress) -> tuple[np.ndarray, dict]:
-    """Predict the test split recording piece by piece, streaming labels and probabilities into ``_results.h5``.
-
-    Each piece (one recording's part of the split) is predicted with the chunk
-    layout of :func:`~napari_deepss.prediction.predict`, so these scores equal
-    those of ``dss evaluate`` on the same network and split. Returns the
-    confusion matrix and the per-class report.
-    """
-    class_names = params["class_names"]
-    n, nb_classes = len(split), len(class_names)
-    pieces = [(offset, ChunkLayout.for_model(model, params, length)) for offset, length in _test_pieces(params, n)]
-    steps = sum(-(-len(layout.starts) // config.batch_size) for _, layout in pieces)
-    matrix = np.zeros((nb_classes, nb_classes), dtype=np.int64)
-    step = 0
-    with atomic_path(results_path) as tmp, h5py.File(tmp, "w") as f:
-        labels = f.create_dataset("labels_true", (n,), dtype=np.int16)
-        predicted = f.create_dataset("labels_pred", (n,), dtype=np.int16)
-        probabilities = f.create_dataset("probabilities", (n, nb_classes), dtype=np.float16)
-        for offset, layout in pieces:
-            x = np.asarray(split.x[offset:offset + layout.n_samples], dtype=np.float32)
-            for start, prob in layout.predict(model, x, config.batch_size):
-                a, b = offset + start, offset + start + len(prob)
-                true, pred = np.asarray(split.y[a:b]).argmax(axis=1), prob.argmax(axis=1)
-                labels[a:b], predicted[a:b], probabilities[a:b] = true, pred, prob
-                matrix += confusion_matrix(true, pred, nb_classes)
-                step += 1
-                progress(Progress(step, steps, "", "test", _epoch_values(monitor.epoch, config.nb_epoch)))
-        f.create_dataset("confusion_matrix", data=matrix)
-        f.create_dataset("class_names", data=np.array(class_names, dtype=h5py.string_dtype()))
-        _write_tree(f.create_group("history"), monitor.history)
-        report = classification_report(matrix, class_names)
-        _write_tree(f.create_group("report"), report)
-    return matrix, report
-
-
-def _test_pieces(attrs: dict, n: int) -> list[tuple[int, int]]:
-    """``(first sample, length)`` of each recording's piece of the test split; the whole split if the attrs do not say."""
-    try:
-        lengths = [stop - start for _, start, stop in split_pieces(attrs, "test")]
-    except (KeyError, TypeError, ValueError):  # a dataset without (readable) data_splits
-        lengths = []
-    if not lengths or sum(lengths) != n:
-        lengths = [n]
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    return [(int(offset), int(length)) for offset, length in zip(offsets, lengths)]
-
-
-def _write_tree(group: h5py.Group, tree: dict) -> None:
-    """Nested dicts as groups, values as datasets."""
-    for key, value in tree.items():
-        if isinstance(value, dict):
-            _write_tree(group.create_group(key), value)
-        else:
-            group.create_dataset(key, data=np.asarray(value))
 
 
 class _NoLegacyFormatWarning(logging.Filter):

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from napari.utils.notifications import show_error, show_info
-from qtpy.QtCore import Qt
+from qtpy.QtCore import Qt, QUrl
+from qtpy.QtGui import QDesktopServices
 from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from ...atomic import atomic_path
@@ -53,6 +54,10 @@ def format_result(result: TrainResult | None, head: str = "Training finished") -
     lines = [f"{head}. Saved:", f"  {result.model_path}", f"  {result.params_path}"]
     if result.results_path:
         lines.append(f"  {result.results_path}")
+    if result.report_path:
+        lines.append(f"  {result.report_path} (figures: Open report)")
+    if result.postprocessing:
+        lines.append(f"Post-processing chosen on the validation data:\n{result.postprocessing}")
     if result.report:
         lines.append("Test scores (precision / recall / F1):")
         for name, scores in result.report.items():
@@ -89,6 +94,11 @@ class TrainWidget(QWidget):
         self.stop_button.setToolTip("End training after the current step; the best model so far is kept.")
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.report_button = QPushButton("Open report")
+        self.report_button.setToolTip("Open the figures and scores of the last run (an HTML page) in the web browser.")
+        self.report_button.setEnabled(False)
+        self.report_button.clicked.connect(self.open_report)
+        self.report_path: Path | None = None
         self.loss_plot = LossPlot()
         save_button = QPushButton("Save settings…")
         load_button = QPushButton("Load settings…")
@@ -113,6 +123,7 @@ class TrainWidget(QWidget):
         layout.addWidget(scroll, stretch=1)
         layout.addLayout(_row(self.start_button, self.stop_button))
         layout.addWidget(self.status)
+        layout.addWidget(self.report_button)
         layout.addWidget(self.loss_plot)
         layout.addLayout(_row(save_button, load_button, export_button))
 
@@ -178,6 +189,7 @@ class TrainWidget(QWidget):
             show_error(f"Cannot start training: {err}")
             return
         self.loss_plot.clear()
+        self._offer_report(None)
         self.jobs.start(functools.partial(train_in_child, config), description=f"DeepSS training on "
                         f"{Path(config.data_dir).name}", status="Starting (loading TensorFlow and the dataset)…")
 
@@ -195,10 +207,21 @@ class TrainWidget(QWidget):
         self.status.setText(_progress_text(update))
 
     def _finished(self, result: TrainResult) -> None:
+        self._offer_report(result)
         self._report(format_result(result))
 
     def _stopped(self, stopped: Stopped) -> None:
+        self._offer_report(stopped.result)
         self._report(format_result(stopped.result, "Training stopped early"))
+
+    def _offer_report(self, result: TrainResult | None) -> None:
+        self.report_path = result.report_path if result is not None else None
+        self.report_button.setEnabled(self.report_path is not None)
+
+    def open_report(self) -> None:
+        """Show the last run's report in the web browser."""
+        if self.report_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report_path)))
 
     def _report(self, message: str) -> None:
         self.status.setText(message)
@@ -212,7 +235,8 @@ def _row(*widgets: QWidget) -> QHBoxLayout:
     return row
 
 
-PHASE_TEXT = {"test": "Testing the best model on the test set…", "done": "Done."}
+PHASE_TEXT = {"post-processing": "Choosing the post-processing on the validation recordings…",
+              "test": "Testing the best model on the test set…", "done": "Done."}
 
 
 def _progress_text(update: Progress) -> str:

@@ -44,10 +44,10 @@ def _song_type(**common: Any) -> ComboBox:
 
 
 class FolderEdit(FileEdit):
-    """A folder chooser whose value is the folder as text, '' for none (as in TrainConfig)."""
+    """A folder (or, with ``mode="r"``, file) chooser whose value is the path as text, '' for none (as in TrainConfig)."""
 
-    def __init__(self, **kwargs: Any):
-        super().__init__(mode="d", nullable=True, **kwargs)
+    def __init__(self, mode: str = "d", **kwargs: Any):
+        super().__init__(mode=mode, nullable=True, **kwargs)
 
     def get_value(self) -> str:
         folder = super().get_value()
@@ -69,6 +69,11 @@ class NetworkFileEdit(FileEdit):
 
     def set_value(self, value) -> None:
         super().set_value(value or None)
+
+
+def _yaml_file(**common: Any) -> FolderEdit:
+    """The augmentations file."""
+    return FolderEdit(mode="r", filter="*.yaml *.yml", **common)
 
 
 class _Row(Container):
@@ -144,6 +149,7 @@ class TrainForm(QWidget):
         self._form = OptionForm(TrainConfig, widgets={
             "data_dir": FolderEdit, "save_dir": FolderEdit, "y_suffix": _song_type,
             "nb_pre_conv": DownsamplingFrontend, "use_separable": SeparableBlocks, "init_model": NetworkFileEdit,
+            "augmentations": _yaml_file,
         })
         self.fields = self._form.fields
         self.dataset_status = Label(value="")
