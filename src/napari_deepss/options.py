@@ -218,6 +218,11 @@ def add_arguments(parser: argparse.ArgumentParser, cls: type[Options], *, requir
                             choices=f.choices, metavar=metavar, required=f.name in required, **common)
 
 
+def given_values(args: argparse.Namespace, cls: type[Options]) -> dict[str, Any]:
+    """The options of ``cls`` given on the command line (flags left out are absent, see :func:`add_arguments`)."""
+    return {f.name: getattr(args, f.name) for f in cls.fields() if hasattr(args, f.name)}
+
+
 def to_argv(options: Options) -> list[str]:
     """The flags that reproduce ``options`` (options that are None or '' are left at their default)."""
     argv: list[str] = []

@@ -116,3 +116,24 @@ def test_evaluate_annotation_files_as_json(tiny_network, recordings, tmp_path, c
     assert main(["evaluate", "--true", str(recordings / "annotated_annotations.csv")]) == 2
     assert main(["evaluate"]) == 2
     assert capsys.readouterr().err.count("dss: error:") == 2
+
+
+def test_predict_starts_from_the_networks_own_post_processing(tiny_network, recordings, tmp_path, capsys):
+    """Options chosen for the network (``postprocess`` in its params) are used unless a flag replaces them."""
+    prefix, _ = tiny_network
+    network = tmp_path / "network"
+    network.mkdir()
+    for suffix in ("_model.h5", "_params.yaml"):
+        shutil.copy(prefix + suffix, network / f"chosen{suffix}")
+    params = yaml.safe_load((network / "chosen_params.yaml").read_text())
+    params["postprocess"] = {"event_thres": 0.99, "event_dist": 0.05}
+    (network / "chosen_params.yaml").write_text(yaml.safe_dump(params))
+    wav = recordings / "new.wav"
+    counts = {}
+    for name, flags in {"chosen": [], "given": ["--event-thres", "0.3"]}.items():
+        assert main(["predict", str(wav), str(network / "chosen"), "--out-dir", str(tmp_path / name), *flags]) == 0
+        said = capsys.readouterr().out
+        assert ("event_thres 0.99" in said) == (name == "chosen") and "event_dist 0.05" in said, said
+        table = read_annotations(tmp_path / name / "new_annotations.csv")
+        counts[name] = int((~table.is_placeholder).sum())
+    assert counts["chosen"] < counts["given"]  # a higher threshold finds fewer pulses

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..annotations import ANNOTATIONS_SUFFIX
 from ..errors import FileFormatError
 from ..evaluate import DEFAULT_TOLERANCE
-from ..options import add_arguments
+from ..options import add_arguments, given_values
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
 
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         from ..prediction import resolve_model
 
         model, params = resolve_model(args.model_prefix)
-        options = PostprocessOptions.from_params(params, given_options(args))
+        options = PostprocessOptions.from_params(params, given_values(args, PostprocessOptions))
         print(f"post-processing: {options.describe()}")
         with ConsoleProgress("predict test split", unit="sample", unit_scale=True) as progress:
             evaluation = evaluate_dataset((model, params), args.dataset, tolerance=args.tolerance, options=options,
@@ -111,11 +111,6 @@ def run(args: argparse.Namespace) -> int:
                             postprocessing=None if files_mode else f"used: {options.describe()}")
         print(f"figures and {page.name} written to {page.parent}")
     return 0
-
-
-def given_options(args: argparse.Namespace) -> dict:
-    """The post-processing flags given on the command line (the others are absent: argparse.SUPPRESS)."""
-    return {f.name: getattr(args, f.name) for f in PostprocessOptions.fields() if hasattr(args, f.name)}
 
 
 def _plain(value):

@@ -15,7 +15,7 @@ import sys
 import threading
 
 from ..annotations import ANNOTATIONS_SUFFIX
-from ..options import add_arguments
+from ..options import add_arguments, given_values
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
 from .interrupt import stop_on_first_interrupt
@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+    options = _postprocessing(args)
     recordings = find_recordings(args.sources, recursive=args.recursive)
     stop = threading.Event()
     bar = ConsoleProgress("predict", unit="s", bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
@@ -101,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with bar, stop_on_first_interrupt(stop, "dss predict: stopping after the current batch"):
             outcome = predict_corpus(
-                recordings, args.model_prefix, options=PostprocessOptions.from_dict(vars(args)), suffix=args.suffix,
+                recordings, args.model_prefix, options=options, suffix=args.suffix,
                 out_dir=args.out_dir, summary=args.summary, overwrite=args.overwrite, force=args.force,
                 save_probabilities=args.save_probabilities, batch_size=args.batch_size, workers=args.workers,
                 scheduler=args.scheduler, progress=_with_file_lines(bar), stop=stop)
@@ -115,6 +116,17 @@ def run(args: argparse.Namespace) -> int:
         print("dss predict: stopped; run the same command again to predict the rest", file=sys.stderr)
         return 130
     return 1 if counts[FAILED] else 0
+
+
+def _postprocessing(args: argparse.Namespace) -> PostprocessOptions:
+    """The network's own post-processing options (chosen on its validation data), replaced by the flags given."""
+    from ..network_files import network_paths
+    from ..network_params import read_params
+
+    params = read_params(network_paths(args.model_prefix)[1])
+    options = PostprocessOptions.from_params(params, given_values(args, PostprocessOptions))
+    print(f"post-processing: {options.describe()}")
+    return options
 
 
 def _print_failures(outcome, shown: int = 20) -> None:
