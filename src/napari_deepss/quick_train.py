@@ -223,14 +223,17 @@ def _record_ranges(params_path: Path, recordings: list[QuickRecording]) -> None:
 
 def _propose(recordings, prefix: str, report, stop) -> dict:
     """What the network finds in each recording's ranges to propose."""
-    from .postprocess import PARAMS_KEY, PostprocessOptions
+    from .postprocess import PostprocessOptions
     from .prediction import resolve_model
     from .range_prediction import predict_range
 
     model, params = resolve_model(prefix)
     options = PostprocessOptions.from_params(params)
-    if PARAMS_KEY not in params and params.get("post_opt") is None:
-        options = dataclasses.replace(options, segment_minlen=_shortest_segment(recordings) / 2)
+    # a few minutes of annotations choose little on their own: never propose segments shorter than half the
+    # shortest one annotated, whatever the choice on the (small) validation part kept
+    floor = _shortest_segment(recordings) / 2
+    if floor > options.segment_minlen:
+        options = dataclasses.replace(options, segment_minlen=floor)
     jobs = [(r, span) for r in recordings for span in r.propose]
     total = sum(b - a for _, (a, b) in jobs)
     proposals: dict = {}

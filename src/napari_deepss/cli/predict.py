@@ -87,7 +87,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter (here and in workers)
     from ..console import ConsoleProgress
     from ..corpus import FAILED, PENDING, SKIPPED, find_recordings, predict_corpus
     from ..jobs import Stopped
