@@ -25,3 +25,12 @@ def _keep_tensorflow_out():
     yield
     if "tensorflow" in sys.modules:
         pytest.fail("this napari test imported TensorFlow; run TensorFlow work in a child process instead")
+
+
+@pytest.fixture(scope="session")
+def tiny_network(fly_wav, tmp_path_factory):
+    """``(model prefix, wav of its 12 s fly slice)``: a tiny network trained (in a child process) for the Predict
+    widget's tests."""
+    from predict_helpers import train_tiny_fly_network_in_child
+
+    return train_tiny_fly_network_in_child(fly_wav, tmp_path_factory.mktemp("tiny"))

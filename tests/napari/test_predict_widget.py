@@ -9,7 +9,6 @@ import collections
 
 import numpy as np
 import pytest
-from predict_helpers import train_tiny_fly_network_in_child
 
 from napari_deepss._napari.annotation_layer import layers_to_annotations
 from napari_deepss._napari.widgets import _job
@@ -21,11 +20,6 @@ from napari_deepss.postprocess import PostprocessOptions
 from napari_deepss.proposals import approved_name
 
 TIMEOUT_MS = 120_000
-
-
-@pytest.fixture(scope="module")
-def tiny_network(fly_wav, tmp_path_factory):
-    return train_tiny_fly_network_in_child(fly_wav, tmp_path_factory.mktemp("tiny"))
 
 
 @pytest.fixture
