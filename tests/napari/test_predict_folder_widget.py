@@ -5,27 +5,14 @@ Run under a virtual X server: ``xvfb-run -a python -m pytest tests/napari/test_p
 
 from __future__ import annotations
 
-import collections
-
 import pytest
 import soundfile
 from predict_helpers import fly_slice
 
-from napari_deepss._napari.widgets import _job
-from napari_deepss._napari.widgets import predict as widget_module
 from napari_deepss._napari.widgets.predict_folder import FOLDER, PREDICTED_SUFFIX
 from napari_deepss.annotations import read_annotations
 
 TIMEOUT_MS = 180_000
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    shown = collections.defaultdict(list)
-    for kind in ("info", "error"):
-        monkeypatch.setattr(widget_module, f"show_{kind}", shown[kind].append)
-    monkeypatch.setattr(_job, "show_error", shown["error"].append)
-    return shown
 
 
 @pytest.fixture
@@ -71,19 +58,19 @@ def _table(widget) -> dict[str, dict]:
 
 
 def test_a_folder_is_predicted_beside_its_recordings_and_a_persons_file_is_never_replaced(widget, corpus, qtbot,
-                                                                                         messages):
+                                                                                         predict_messages):
     panel = widget.folder_panel
     assert _shown(panel) and not _shown(widget.recording) and not _shown(widget.time_range)
     human = (corpus / "fly_annotations.csv").read_bytes()
 
     _run(widget, qtbot)  # a person's file is where fly.wav's annotations would go: nothing is predicted
-    assert messages["error"] == []
+    assert predict_messages["error"] == []
     assert "Nothing was predicted" in widget.status.value and "fly_annotations.csv" in widget.status.value
     assert _shown(panel.skip_button) and _shown(panel.rename_button)
     assert not (corpus / "other_annotations.csv").exists()
 
     _run(widget, qtbot, panel.skip_button)  # predict the others, leave fly.wav alone
-    assert messages["error"] == [] and widget.status.value.startswith("Done: predicted 1, skipped 1, failed 0")
+    assert predict_messages["error"] == [] and widget.status.value.startswith("Done: predicted 1, skipped 1, failed 0")
     assert (corpus / "fly_annotations.csv").read_bytes() == human
     rows = _table(widget)
     assert set(rows) == {"fly.wav", "other.wav"}  # not sub/deep.wav: sub-folders were not asked for
@@ -105,12 +92,12 @@ def test_a_folder_is_predicted_beside_its_recordings_and_a_persons_file_is_never
     assert rows["fly.wav"]["pulse"] > 0
 
 
-def test_stop_keeps_what_is_done_and_predict_again_goes_on(widget, corpus, qtbot, messages):
+def test_stop_keeps_what_is_done_and_predict_again_goes_on(widget, corpus, qtbot, predict_messages):
     (corpus / "fly_annotations.csv").unlink()  # no person's file in the way
     widget.run_button.clicked()
     widget.stop_button.clicked()
     qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
-    assert messages["error"] == [] and widget.status.value.startswith("Stopped")
+    assert predict_messages["error"] == [] and widget.status.value.startswith("Stopped")
     rows = _table(widget)
     assert set(rows) == {"fly.wav", "other.wav"} and "pending" in {row["status"] for row in rows.values()}
     for name, row in rows.items():  # a recording not reached has no output
@@ -118,14 +105,14 @@ def test_stop_keeps_what_is_done_and_predict_again_goes_on(widget, corpus, qtbot
 
     _run(widget, qtbot)
     rows = _table(widget)
-    assert messages["error"] == [] and {row["status"] for row in rows.values()} <= {"done", "skipped"}
+    assert predict_messages["error"] == [] and {row["status"] for row in rows.values()} <= {"done", "skipped"}
     assert all((corpus / name.replace(".wav", "_annotations.csv")).exists() for name in rows)
 
 
-def test_no_folder_is_a_message(widget, messages, tmp_path):
+def test_no_folder_is_a_message(widget, predict_messages, tmp_path):
     widget.folder_panel.folder.line_edit.value = ""  # nothing chosen
     widget.run_button.clicked()
     widget.folder_panel.folder.value = tmp_path / "nowhere"
     widget.run_button.clicked()
-    assert len(messages["error"]) == 2 and all("choose the folder" in m for m in messages["error"])
+    assert len(predict_messages["error"]) == 2 and all("choose the folder" in m for m in predict_messages["error"])
     assert widget.run_button.enabled
