@@ -10,6 +10,7 @@ needs TensorFlow runs in a child process, as the plugin itself does.
 
 from __future__ import annotations
 
+import collections
 import sys
 
 import pytest
@@ -25,3 +26,26 @@ def _keep_tensorflow_out():
     yield
     if "tensorflow" in sys.modules:
         pytest.fail("this napari test imported TensorFlow; run TensorFlow work in a child process instead")
+
+
+@pytest.fixture(scope="session")
+def tiny_network(fly_wav, tmp_path_factory):
+    """``(model prefix, wav of its 12 s fly slice)``: a tiny network trained (in a child process) for the Predict
+    widget's tests."""
+    from predict_helpers import train_tiny_fly_network_in_child
+
+    return train_tiny_fly_network_in_child(fly_wav, tmp_path_factory.mktemp("tiny"))
+
+
+
+@pytest.fixture
+def predict_messages(monkeypatch):
+    """The Predict widget's notifications by kind, instead of napari pop-ups."""
+    from napari_deepss._napari.widgets import _job
+    from napari_deepss._napari.widgets import predict as widget_module
+
+    shown = collections.defaultdict(list)
+    for kind in ("info", "error"):
+        monkeypatch.setattr(widget_module, f"show_{kind}", shown[kind].append)
+    monkeypatch.setattr(_job, "show_error", shown["error"].append)  # a failed job's notification
+    return shown

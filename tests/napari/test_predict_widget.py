@@ -5,15 +5,10 @@ Run under a virtual X server: ``xvfb-run -a python -m pytest tests/test_predict_
 
 from __future__ import annotations
 
-import collections
-
 import numpy as np
 import pytest
-from predict_helpers import train_tiny_fly_network_in_child
 
 from napari_deepss._napari.annotation_layer import layers_to_annotations
-from napari_deepss._napari.widgets import _job
-from napari_deepss._napari.widgets import predict as widget_module
 from napari_deepss._napari.widgets.predict import PredictWidget, probabilities_layer_data
 from napari_deepss.annotations import Annotations, read_annotations, write_annotations
 from napari_deepss.child_jobs.predict import pooled_rows
@@ -21,21 +16,6 @@ from napari_deepss.postprocess import PostprocessOptions
 from napari_deepss.proposals import approved_name
 
 TIMEOUT_MS = 120_000
-
-
-@pytest.fixture(scope="module")
-def tiny_network(fly_wav, tmp_path_factory):
-    return train_tiny_fly_network_in_child(fly_wav, tmp_path_factory.mktemp("tiny"))
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    """The widget's notifications by kind, instead of napari pop-ups."""
-    shown = collections.defaultdict(list)
-    for kind in ("info", "error"):
-        monkeypatch.setattr(widget_module, f"show_{kind}", shown[kind].append)
-    monkeypatch.setattr(_job, "show_error", shown["error"].append)  # a failed job's notification
-    return shown
 
 
 @pytest.fixture
@@ -59,7 +39,7 @@ def test_fields_are_the_core_options_and_recordings_are_the_open_spectrograms(vi
     assert widget.recording.value is None
 
 
-def test_predicts_in_a_worker_and_adds_layers_to_proofread(viewer_and_widget, tiny_network, qtbot, messages, tmp_path):
+def test_predicts_in_a_worker_and_adds_layers_to_proofread(viewer_and_widget, tiny_network, qtbot, predict_messages, tmp_path):
     viewer, widget = viewer_and_widget
     prefix, _ = tiny_network
     widget.model.value = prefix + "_model.h5"
@@ -67,7 +47,7 @@ def test_predicts_in_a_worker_and_adds_layers_to_proofread(viewer_and_widget, ti
     widget.run_button.clicked()
     assert not widget.run_button.enabled and widget.stop_button.enabled
     qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
-    assert messages["error"] == [] and len(messages["info"]) == 1 and "pulse" in messages["info"][0]
+    assert predict_messages["error"] == [] and len(predict_messages["info"]) == 1 and "pulse" in predict_messages["info"][0]
 
     spectrogram = viewer.layers["song"]
     segments, events = viewer.layers["song_annotations"], viewer.layers["song_annotations events"]
@@ -94,7 +74,7 @@ def test_predicts_in_a_worker_and_adds_layers_to_proofread(viewer_and_widget, ti
     assert len(read_annotations(target).events()["pulse_proposals"]) == n_events - 1
 
 
-def test_a_recording_without_a_file_is_handed_over_as_samples(make_napari_viewer, tiny_network, qtbot, messages):
+def test_a_recording_without_a_file_is_handed_over_as_samples(make_napari_viewer, tiny_network, qtbot, predict_messages):
     viewer = make_napari_viewer()
     viewer.open_sample("napari-deepss", "synthetic_song")  # generated in memory: no path
     _, widget = viewer.window.add_plugin_dock_widget("napari-deepss", "Predict")
@@ -102,13 +82,13 @@ def test_a_recording_without_a_file_is_handed_over_as_samples(make_napari_viewer
     widget.show_probabilities.value = False
     widget.run_button.clicked()
     qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
-    assert messages["error"] == []
+    assert predict_messages["error"] == []
     events = viewer.layers["synthetic_song_annotations events"]  # the sample's own annotations
     assert any(name.endswith("_proposals") for name in events.features["name"])
     assert "synthetic_song_probabilities" not in viewer.layers
 
 
-def test_stop_adds_nothing(viewer_and_widget, tiny_network, qtbot, messages):
+def test_stop_adds_nothing(viewer_and_widget, tiny_network, qtbot, predict_messages):
     viewer, widget = viewer_and_widget
     prefix, _ = tiny_network
     widget.model.value = prefix + "_model.h5"
@@ -116,17 +96,17 @@ def test_stop_adds_nothing(viewer_and_widget, tiny_network, qtbot, messages):
     widget.stop_button.clicked()
     qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
     assert [layer.name for layer in viewer.layers] == ["song", "song waveform"]  # what the recording opened with
-    assert widget.status.value.startswith("Stopped") and messages["error"] == []
+    assert widget.status.value.startswith("Stopped") and predict_messages["error"] == []
 
 
-def test_missing_model_or_recording_is_a_message(viewer_and_widget, messages, tmp_path):
+def test_missing_model_or_recording_is_a_message(viewer_and_widget, predict_messages, tmp_path):
     viewer, widget = viewer_and_widget
     widget.run_button.clicked()
-    assert "_model.h5" in messages["error"][-1]
+    assert "_model.h5" in predict_messages["error"][-1]
     widget.model.value = tmp_path / "nothing_model.h5"
     viewer.layers.remove("song")
     widget.run_button.clicked()
-    assert "open a recording" in messages["error"][-1]
+    assert "open a recording" in predict_messages["error"][-1]
     assert widget.run_button.enabled
 
 
@@ -143,7 +123,7 @@ def test_long_probability_traces_are_max_pooled_so_short_events_stay_visible():
     assert kwargs["metadata"]["freq_range"] == (-1250.0, 0.0)
 
 
-def test_a_network_trained_by_deepss_predicts_what_deepss_predicted(make_napari_viewer, qtbot, messages, tmp_path):
+def test_a_network_trained_by_deepss_predicts_what_deepss_predicted(make_napari_viewer, qtbot, predict_messages, tmp_path):
     """DeepSS 0.32's own two-channel tcn_stft network in the widget: inside the stretch where DeepSS's output is
     the network's, the syllables are DeepSS's (fixture made by DeepSS itself)."""
     import shutil
@@ -159,7 +139,7 @@ def test_a_network_trained_by_deepss_predicts_what_deepss_predicted(make_napari_
     widget.recording.value = spectrogram
     widget.run_button.clicked()
     qtbot.waitUntil(lambda: widget.run_button.enabled, timeout=TIMEOUT_MS)
-    assert messages["error"] == []
+    assert predict_messages["error"] == []
     name = f"{spectrogram.name}_annotations"
     table = layers_to_annotations([viewer.layers[name].as_layer_data_tuple(),
                                    viewer.layers[f"{name} events"].as_layer_data_tuple()])
@@ -178,7 +158,7 @@ def _pulses(viewer, name="song_annotations events"):
 
 
 def test_predicting_a_range_proposes_there_only_and_again_replaces_only_its_proposals(viewer_and_widget, tiny_network,
-                                                                                     qtbot, messages):
+                                                                                     qtbot, predict_messages):
     from napari_deepss._napari.annotation_edits import editor_for
     from napari_deepss._napari.navigation import show_time, visible_time_range
     from napari_deepss._napari.recording_annotations import own_layers
@@ -208,7 +188,7 @@ def test_predicting_a_range_proposes_there_only_and_again_replaces_only_its_prop
     proposals = sorted(t for name, t in after if name == "pulse_proposals")
     assert proposals and min(proposals) >= start and max(proposals) > stop  # re-proposed from the view to the end
     assert first[0][1] not in proposals  # what is approved is not proposed again
-    assert messages["error"] == []
+    assert predict_messages["error"] == []
     editor.undo()  # one undo takes the whole second prediction back
     assert sorted(_pulses(viewer)) == sorted([("pulse", first[0][1]), *first[1:], ("pulse", start + 0.0123)])
 

@@ -10,4 +10,5 @@ JOBS: dict[str, str] = {
     "train": "napari_deepss.child_jobs.train",
     "predict": "napari_deepss.child_jobs.predict",
     "quick_train": "napari_deepss.child_jobs.quick_train",
+    "predict_folder": "napari_deepss.child_jobs.predict_folder",
 }

@@ -5,8 +5,8 @@
 their command line. Importing this package imports neither TensorFlow nor Dask.
 """
 
-from .job import CorpusResult, predict_corpus
+from .job import CorpusResult, ForeignOutputs, predict_corpus
 from .sources import find_recordings
 from .task import DONE, FAILED, PENDING, SKIPPED, FileResult
 
-__all__ = ["DONE", "FAILED", "PENDING", "SKIPPED", "CorpusResult", "FileResult", "find_recordings", "predict_corpus"]
+__all__ = ["DONE", "FAILED", "PENDING", "SKIPPED", "CorpusResult", "FileResult", "ForeignOutputs", "find_recordings", "predict_corpus"]

@@ -37,6 +37,18 @@ SUMMARY_EVERY_S = 30.0
 _LISTED = 10  # existing files named in the error before "and N more"
 
 
+class ForeignOutputs(FileExistsError):
+    """Output files exist that this program did not write; nothing was predicted.
+
+    ``files``: ``(recording, its existing output)`` for each, so a caller can
+    leave those recordings out or choose another suffix.
+    """
+
+    def __init__(self, message: str, files: list[tuple[Path, Path]]):
+        super().__init__(message)
+        self.files = files
+
+
 @dataclass
 class CorpusResult:
     """Every recording's :class:`~.task.FileResult` (in the order given) and the summary's path."""
@@ -115,7 +127,7 @@ def _recipe(network, options: PostprocessOptions, save_probabilities: bool) -> t
 
 
 def _plan(recordings, planned, recipe: Recipe, network_mtime: int, overwrite: bool, force: bool):
-    """``(summary rows by recording, tasks to predict)``; FileExistsError for files this program did not write."""
+    """``(summary rows by recording, tasks to predict)``; ForeignOutputs for files this program did not write."""
     rows, tasks, foreign = {}, [], []
     for recording, outputs in zip(recordings, planned):
         row = rows[recording] = FileResult(recording, outputs.csv, PENDING)
@@ -130,14 +142,16 @@ def _plan(recordings, planned, recipe: Recipe, network_mtime: int, overwrite: bo
             row.status, row.message = FAILED, describe_error(err)
             continue
         if state == "foreign":
-            foreign.append(str(outputs.csv))
+            foreign.append((recording, outputs.csv))
         tasks.append(FileTask(recording, outputs, row.duration_seconds, previous))
     if foreign and not overwrite:
         more = f", and {len(foreign) - _LISTED} more" if len(foreign) > _LISTED else ""
-        raise FileExistsError(
+        raise ForeignOutputs(
             f"{len(foreign)} output file(s) exist that dss predict did not write, or that were edited since (human "
-            f"annotations are never replaced silently): {', '.join(foreign[:_LISTED])}{more}. Nothing was predicted. "
-            f"Write under another name (e.g. --suffix _predicted{ANNOTATIONS_SUFFIX}) or replace them with --overwrite."
+            f"annotations are never replaced silently): {', '.join(str(csv) for _, csv in foreign[:_LISTED])}{more}. "
+            f"Nothing was predicted. Write under another name (e.g. --suffix _predicted{ANNOTATIONS_SUFFIX}) or "
+            "replace them with --overwrite.",
+            foreign,
         )
     return rows, tasks
 

@@ -59,3 +59,17 @@ def _shown(path: Path, folder: Path) -> str:
         return str(Path(path).relative_to(folder.absolute()))
     except ValueError:
         return str(path)
+
+
+def results_table(results: Iterable[FileResult], folder: str | os.PathLike) -> tuple[list[str], list[list]]:
+    """``(columns, rows)`` to show a run's results: recording (relative to ``folder``), status, one count per song
+    type (events or segments found, empty unless done or skipped) and a note: the output file, or why not."""
+    results = list(results)
+    song_types = list(dict.fromkeys(name for r in results for name in r.song_types))
+    rows = []
+    for r in results:
+        found = r.status in ("done", "skipped") and bool(r.song_types)
+        note = _shown(r.csv, Path(folder)) if found and not r.message else r.message
+        rows.append([_shown(r.recording, Path(folder)), r.status,
+                     *[r.counts.get(name, 0) if found else "" for name in song_types], note])
+    return ["recording", "status", *song_types, "note"], rows

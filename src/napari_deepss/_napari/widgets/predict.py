@@ -14,7 +14,8 @@ annotation layers (:mod:`..recording_annotations`), replacing the proposals
 that started in the range; approved and human annotations stay. Approve,
 correct and save them in Annotate. Optionally an image of the class
 probabilities lies in a band under the spectrogram, aligned in time: one row
-per song type, 0 (dark) to 1.
+per song type, 0 (dark) to 1. Predicting a folder instead writes each
+recording's annotations beside it, never over a person's (:mod:`.predict_folder`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ..recording_layers import KIND, PROBABILITIES, belonging_to, kind_of, recor
 from ..time_ranges import RANGES, WHOLE, chosen_range
 from ._job import JobController, job_buttons
 from .option_form import OptionForm
+from .predict_folder import FOLDER, OPEN, FolderPanel
 
 #: height of the probability band under the spectrogram, as a fraction of the spectrogram's frequency range
 BAND_FRACTION = 0.25
@@ -77,6 +79,10 @@ class PredictWidget(Container):
     def __init__(self, napari_viewer=None):
         super().__init__(labels=True)
         self.viewer = napari_viewer
+        source = ComboBox(name="source", label="Predict on", choices=[OPEN, FOLDER], value=OPEN,
+                          tooltip="A recording open in the viewer, or every recording in a folder (written beside "
+                          "them as annotation files).")
+        self.folder_panel = FolderPanel(start=self.start)
         model = FileEdit(name="model", label="Model (_model.h5)", mode="r", filter="*_model.h5",
                          tooltip="The trained network, napari-deepss's or DeepSS 0.32's: its _model.h5 (the "
                          "_params.yaml beside it is read too).")
@@ -89,7 +95,8 @@ class PredictWidget(Container):
         self.defaults = Label(name="defaults", label="", value="Post-processing: DeepSS's defaults")
         self.run_button, self.stop_button, self.status = job_buttons("Predict", "Stop")
         self.option_form = OptionForm(PostprocessOptions)
-        self.extend([model, recording, time_range, self.defaults, *self.option_form.fields.values(),
+        self.extend([model, source, recording, time_range, self.folder_panel, self.defaults,
+                     *self.option_form.fields.values(),
                      show_probabilities, self.run_button, self.stop_button, self.status])
         self._source = None
         self._range = (0.0, 0.0)
@@ -99,6 +106,8 @@ class PredictWidget(Container):
         self.run_button.changed.connect(self.start)
         self.stop_button.changed.connect(self.stop)
         model.changed.connect(self._network_chosen)
+        source.changed.connect(self._source_chosen)
+        self._source_chosen()
         if napari_viewer is not None:
             napari_viewer.layers.events.inserted.connect(self.reset_choices)
             napari_viewer.layers.events.removed.connect(self.reset_choices)
@@ -127,10 +136,19 @@ class PredictWidget(Container):
         self.defaults.value = (f"Post-processing from the network: {', '.join(chosen)}" if chosen else
                                "Post-processing: DeepSS's defaults (the network holds no others)")
 
+    def _source_chosen(self) -> None:
+        folder = self.source.value == FOLDER
+        self.folder_panel.visible = folder
+        for widget in (self.recording, self.time_range, self.show_probabilities):
+            widget.visible = not folder
+
     def start(self) -> None:
-        """Predict the chosen range of the chosen recording in a child process watched by a worker thread."""
+        """Predict (the chosen range of the chosen recording, or a folder) in a child process watched by a worker."""
+        if self.jobs.running:
+            return
+        folder = self.source.value == FOLDER
         layer = self.recording.value
-        if layer is None:
+        if layer is None and not folder:
             show_error("Predict: open a recording first (its spectrogram is what gets annotated).")
             return
         model = self.model.value
@@ -142,6 +160,10 @@ class PredictWidget(Container):
         except ValueError as err:
             show_error(f"Predict: {err}")
             return
+        self._source = None
+        if folder:
+            self._start_folder(model, options)
+            return
         meta = layer.metadata
         path = meta.get("path")
         recording = {"path": path} if path and Path(path).is_file() else {
@@ -152,14 +174,26 @@ class PredictWidget(Container):
                                 time_range=self._range, **recording)
         self.jobs.start(job, status="Loading the network…", description=f"Predict {layer.name}")
 
+    def _start_folder(self, model, options: PostprocessOptions) -> None:
+        try:
+            job = self.folder_panel.job(model, options)
+        except ValueError as err:
+            show_error(f"Predict: {err}")
+            return
+        self.jobs.start(job, status="Loading the network…", description="Predict a folder")
+
     def stop(self) -> None:
-        """End the prediction after the current batch; nothing is added."""
+        """End the prediction after the current batch; nothing is added (a folder keeps the recordings done)."""
         self.jobs.stop("Stopping…")
 
     def _progressed(self, step: Progress) -> None:
-        self.status.value = f"Predicting… {100 * step.done / step.total:.0f}%"
+        self.status.value = (self.folder_panel.progress_text(step) if self._source is None else
+                             f"Predicting… {100 * step.done / step.total:.0f}%")
 
     def _succeeded(self, result) -> None:
+        if self._source is None:
+            self.status.value = self.folder_panel.succeeded(result)
+            return
         layer = self._source
         name = recording_of(layer)
         start, stop = self._range
@@ -185,7 +219,8 @@ class PredictWidget(Container):
             self.viewer.add_layer(_layer(layer_data))
 
     def _stopped(self, stopped: Stopped) -> None:
-        self.status.value = "Stopped; nothing was added."
+        self.status.value = (self.folder_panel.stopped(stopped) if self._source is None else
+                             "Stopped; nothing was added.")
 
 
 def _layer(layer_data):
