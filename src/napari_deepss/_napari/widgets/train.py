@@ -99,7 +99,9 @@ class TrainWidget(QWidget):
         self.report_button.setEnabled(False)
         self.report_path: Path | None = None
         self.loss_plot = LossPlot()
-        with_file = functools.partial(functools.partial, self._with_file_dialog)  # a slot asking for a file
+        def with_file(action, title, pattern, save):  # a slot asking for a file, then calling action(path)
+            return lambda: self._with_file_dialog(action, title, pattern, save)
+
         save_button = button("Save settings…", with_file(self.save_settings, "Save settings", "*.yaml", True),
                              tip="Save the form to a YAML file.")
         load_button = button("Load settings…", with_file(self.load_settings, "Load settings", "*.yaml", False),
