@@ -12,10 +12,9 @@ import numpy as np
 import pytest
 from fake_audio import FakeClock, FakeOutput
 
-from napari_deepss._napari import playback_control
+from napari_deepss._napari import playback_control, playback_panel
 from napari_deepss._napari.navigation import visible_time_range
 from napari_deepss._napari.recording_layers import PLAYBACK_CURSOR, kind_of
-from napari_deepss._napari.widgets import annotate
 from napari_deepss._napari.widgets.annotate import AnnotateWidget
 from napari_deepss.annotations import annotations_path_for
 from napari_deepss.audio import load_audio
@@ -47,7 +46,7 @@ def _tap(viewer, key="Space"):
 def test_play_sends_the_visible_range_at_the_chosen_speed_and_the_cursor_follows(opened):
     widget, (spectrogram, waveform, _, _), output, clock, signal, rate = opened
     viewer = widget.viewer
-    widget.speed.setValue(0.5)
+    widget.playback.speed.setValue(0.5)
     widget.buttons["▶ Play"].click()
 
     [(samples, played_rate, speed)] = output.played
@@ -59,7 +58,7 @@ def test_play_sends_the_visible_range_at_the_chosen_speed_and_the_cursor_follows
     [cursor] = [layer for layer in viewer.layers if kind_of(layer) == PLAYBACK_CURSOR]
     assert viewer.layers.selection.active is not cursor  # the cursor never becomes the layer being edited
     clock.now += 1.0  # one second of listening at half speed: half a second of the recording
-    widget._move_cursor()
+    widget.playback.move_cursor()
     (bottom, t0), (top, t1) = cursor.extent.world
     assert (t0 + t1) / 2 == pytest.approx(0.5, abs=1e-3)
     # from the waveform's lower edge to the spectrogram's upper edge, in the same display coordinates
@@ -87,7 +86,7 @@ def test_a_tap_of_space_plays_the_selected_syllable_a_held_space_pans(opened, mo
     _tap(viewer)  # a second tap stops
     assert output.stops == 1
 
-    monkeypatch.setattr(annotate.time, "monotonic", iter([0.0, 5.0]).__next__)  # pressed for 5 s
+    monkeypatch.setattr(playback_panel.time, "monotonic", iter([0.0, 5.0]).__next__)  # pressed for 5 s
     keys = viewer.window._qt_viewer._key_map_handler
     keys.press_key("Space")
     assert segments.mode == "pan_zoom"  # held: napari's pan and zoom in any mode
@@ -98,7 +97,7 @@ def test_a_tap_of_space_plays_the_selected_syllable_a_held_space_pans(opened, mo
 def test_without_the_audio_library_play_says_what_to_install(tmp_path, bird_wav, make_napari_viewer, monkeypatch):
     warnings = []
     monkeypatch.setitem(sys.modules, "sounddevice", None)
-    monkeypatch.setattr(annotate, "show_warning", warnings.append)
+    monkeypatch.setattr(playback_panel, "show_warning", warnings.append)
     viewer = make_napari_viewer()
     viewer.open(shutil.copy(bird_wav, tmp_path), plugin=PLUGIN)
     widget = AnnotateWidget(viewer)

@@ -21,7 +21,7 @@ widget shows them:
   ``N``/``B`` jump to the next/previous annotation (only the active type when
   *Active type only* is ticked), Shift+N/Shift+B to the next/previous
   proposal; the visible time range is shown.
-- Playback (:mod:`..playback_control`): *Play* or a tap of Space plays the
+- Playback (:mod:`..playback_panel`): *Play* or a tap of Space plays the
   selected annotations, else the visible range, at the chosen speed, with a
   moving cursor; again stops. Space held down still pans and zooms in any
   mode, as napari binds it, so nothing of napari's is lost.
@@ -30,24 +30,19 @@ widget shows them:
 - Export for training: the recording (or the visible time range) and its
   annotations (or the active song type) into a folder Make dataset reads.
 
-Every button with a key is one entry of :meth:`AnnotateWidget._actions`.
+Every button with a key is one entry of :func:`.annotate_actions.annotate_actions`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from functools import partial
 
 from qtpy.QtCore import QTimer
 from qtpy.QtGui import QColor
-from napari.utils.notifications import show_error, show_warning
 from qtpy.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -56,17 +51,17 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QCollapsible
 
-from ...playback import MAX_SPEED, MIN_SPEED, PlaybackUnavailable
 from ...proposals import is_proposal, proposal_name
 from ..annotation_layer import layer_colors
 from ..annotation_session import AnnotationSession
 from ..draw_tool import DrawTool
-from ..navigation import ZOOM_STEP, page, visible_time_range, zoom_time
-from ..playback_control import PlaybackControl
+from ..navigation import visible_time_range
+from ..playback_panel import PLAY_TEXT, STOP_TEXT, PlaybackPanel
+from ..qt_parts import button, collapsible, row
 from ..readout import selection_text
 from . import annotate_dialogs
+from .annotate_actions import annotate_actions, bind_keys, key_bindings
 from .detector_panel import DetectorPanel
 from .main_window_hooks import MainWindowHooks
 from .quick_train_panel import QuickTrainPanel
@@ -75,10 +70,6 @@ AUTOSAVE_SECONDS = 60
 COLUMNS = ("Name", "Kind", "Colour", "Count", "Proposals")
 #: buttons per line in a row of actions
 BUTTONS_PER_LINE = 4
-#: the key that plays (tapped) or pans and zooms in any mode (held, napari's own binding)
-PLAY_KEY = "Space"
-#: how often the playback cursor moves
-CURSOR_INTERVAL_MS = 30
 
 
 class AnnotateWidget(QWidget):
@@ -91,17 +82,18 @@ class AnnotateWidget(QWidget):
             napari_viewer, annotate_dialogs, parent=self, on_change=self._refresh, on_attach=self._on_attach
         )
         self.draw_tool = DrawTool(self.session)
-        self.playback = PlaybackControl(napari_viewer)
-        self._cursor_timer = QTimer(self)
-        self._cursor_timer.setInterval(CURSOR_INTERVAL_MS)
-        self._cursor_timer.timeout.connect(self._move_cursor)
-        actions = self._actions()
+        self.playback = PlaybackPanel(self.session)
+        self.active_only = QCheckBox("Active type only")
+        self.edit_label = QLabel("")
+        actions = annotate_actions(self.session, active_only=self.active_only.isChecked, play=self.playback.toggle,
+                                   report=self.edit_label.setText)
         self.quick_train = QuickTrainPanel(self.session)
         self.detector = DetectorPanel(self.session)
         self._build_ui(actions)
-        self._key_actions = {key: action for _, _, key, action in actions if key}
-        self._key_actions.update({str(i): partial(self._select_type_number, i) for i in range(1, 10)})
-        self._bind_keys([napari_viewer])
+        self.playback.playing_changed.connect(lambda on: self.buttons[PLAY_TEXT].setText(STOP_TEXT if on else PLAY_TEXT))
+        type_keys = {str(i): partial(self._select_type_number, i) for i in range(1, 10)}
+        self._key_bindings = key_bindings(napari_viewer, actions, type_keys)
+        bind_keys([napari_viewer], self._key_bindings)
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_SECONDS * 1000)
         self._autosave_timer.timeout.connect(self.session.autosave)
@@ -111,42 +103,6 @@ class AnnotateWidget(QWidget):
         napari_viewer.mouse_drag_callbacks.append(self.draw_tool.on_mouse)
         self._window_hooks = MainWindowHooks(self, save=self.session.save, may_close=self.session.may_close)
         self.session.attach_creating()
-
-    def _actions(self) -> list[tuple[str, str, str | None, Callable[[], object]]]:
-        """``(button row, button text, key or None, action)`` of each action; a new action is one more entry."""
-        session, viewer = self.session, self.viewer
-        counted = self._counted
-        return [
-            ("edits", "Delete selected", None, session.delete_selected),
-            ("edits", "Re-type selected", None, session.retype_selected),
-            ("edits", "Delete in view", None, counted("Deleted", lambda: session.delete_in_view(False))),
-            ("edits", "Undo", "Control-Z", session.undo),
-            ("edits", "Redo", "Control-Shift-Z", session.redo),
-            ("proposals", "Approve selected", "Shift-G", counted("Approved", session.approve_selected)),
-            ("proposals", "Approve type in view", "G", counted("Approved", lambda: session.approve_in_view(True))),
-            ("proposals", "Approve all in view", "H", counted("Approved", lambda: session.approve_in_view(False))),
-            ("proposals", "Approve all of type", None, counted("Approved", session.approve_type)),
-            ("proposals", "Delete proposals in view", None, counted("Deleted", session.delete_in_view)),
-            ("navigation", "◀ page", "PageUp", partial(page, viewer, -1)),
-            ("navigation", "page ▶", "PageDown", partial(page, viewer, 1)),
-            ("navigation", "zoom +", "=", partial(zoom_time, viewer, ZOOM_STEP)),
-            ("navigation", "zoom −", "-", partial(zoom_time, viewer, 1 / ZOOM_STEP)),
-            ("navigation", "◀ prev", "B", lambda: session.jump(-1, self.active_only.isChecked())),
-            ("navigation", "next ▶", "N", lambda: session.jump(1, self.active_only.isChecked())),
-            ("navigation", "◀ proposal", "Shift-B", lambda: session.jump(-1, self.active_only.isChecked(), True)),
-            ("navigation", "proposal ▶", "Shift-N", lambda: session.jump(1, self.active_only.isChecked(), True)),
-            ("playback", "▶ Play", PLAY_KEY, self.toggle_playback),
-        ]
-
-    def _counted(self, verb: str, action: Callable[[], int]) -> Callable[[], int]:
-        """``action``, saying how many annotations it changed."""
-
-        def run() -> int:
-            n = action()
-            self.edit_label.setText(f"{verb} {n}" if n else f"{verb} none")
-            return n
-
-        return run
 
     # --- ui -----------------------------------------------------------------
 
@@ -161,23 +117,19 @@ class AnnotateWidget(QWidget):
         self.type_name = QLineEdit(placeholderText="song type name")
         self.type_kind = QComboBox()
         self.type_kind.addItems(["event", "segment"])
-        self.add_type_button = _button("Add type", self._add_type)
-        self.rename_type_button = _button("Rename", self._rename_type)
-        self.recolor_type_button = _button("Colour…", self.session.recolor_type)
-        self.delete_type_button = _button("Delete type", self.session.delete_type)
-        self.draw_button = _button("Draw", None, checkable=True, tip="Click: event / segment edge; drag: segment")
+        self.add_type_button = button("Add type", self._add_type)
+        self.rename_type_button = button("Rename", self._rename_type)
+        self.recolor_type_button = button("Colour…", self.session.recolor_type)
+        self.delete_type_button = button("Delete type", self.session.delete_type)
+        self.draw_button = button("Draw", None, checkable=True, tip="Click: event / segment edge; drag: segment")
         self.draw_button.toggled.connect(self.draw_tool.set_drawing)
-        self.active_only = QCheckBox("Active type only")
         self.time_label = QLabel("")
-        self.speed = QDoubleSpinBox(minimum=MIN_SPEED, maximum=MAX_SPEED, singleStep=0.1, value=1.0, suffix=" ×")
-        self.speed.setToolTip("Playback speed: below 1 slower and lower (ultrasonic song becomes audible), above 1 faster")
-        self.playback_label = QLabel("")
         self.selection_label = QLabel("")
-        self.save_button = _button("Save", self.session.save, tip="Ctrl+S")
+        self.save_button = button("Save", self.session.save, tip="Ctrl+S")
         self.status_label = QLabel("")
         self.export_visible_only = QCheckBox("Visible time range only")
         self.export_selected_type_only = QCheckBox("Active type only")
-        self.export_button = _button("Export for training…", self.export)
+        self.export_button = button("Export for training…", self.export)
 
         types = QGridLayout()
         types.addWidget(self.type_name, 0, 0, 1, 2)
@@ -188,12 +140,11 @@ class AnnotateWidget(QWidget):
         types.addWidget(self.delete_type_button, 1, 2, 1, 2)
         rows = {"edits": [self.draw_button], "proposals": [], "navigation": [], "playback": []}
         self.buttons: dict[str, QPushButton] = {}
-        for row, text, key, action in actions:
-            self.buttons[text] = _button(text, action, tip=key or "")
-            rows[row].append(self.buttons[text])
-        rows["playback"] += [QLabel("speed"), self.speed, self.playback_label]
-        self.edit_label = QLabel("")
-        lines = [_row(*buttons[i:i + BUTTONS_PER_LINE]) for buttons in rows.values()
+        for row_name, text, key, action in actions:
+            self.buttons[text] = button(text, action, tip=key or "")
+            rows[row_name].append(self.buttons[text])
+        rows["playback"].append(self.playback)
+        lines = [row(*buttons[i:i + BUTTONS_PER_LINE]) for buttons in rows.values()
                  for i in range(0, len(buttons), BUTTONS_PER_LINE)]
         layout = QVBoxLayout(self)
         for part in (
@@ -201,57 +152,21 @@ class AnnotateWidget(QWidget):
             self.table,
             types,
             *lines,
-            _row(self.active_only, self.time_label),
-            _row(self.selection_label, self.edit_label),
-            _row(self.save_button, self.status_label),
-            _row(self.export_visible_only, self.export_selected_type_only),
+            row(self.active_only, self.time_label),
+            row(self.selection_label, self.edit_label),
+            row(self.save_button, self.status_label),
+            row(self.export_visible_only, self.export_selected_type_only),
             self.export_button,
-            _collapsible("Quick train", self.quick_train),
-            _collapsible("Detect (no network yet)", self.detector),
+            collapsible("Quick train", self.quick_train),
+            collapsible("Detect (no network yet)", self.detector),
         ):
             layout.addLayout(part) if not isinstance(part, QWidget) else layout.addWidget(part)
 
-    def _bind_keys(self, targets) -> None:
-        """Bind the action keys on the viewer and on a recording's layers (a selected layer's keys come first)."""
-        for target in targets:
-            for key, action in self._key_actions.items():
-                binding = _tap_or_hold_to_pan(self.viewer, action) if key == PLAY_KEY else _ignore_target(action)
-                target.bind_key(key, binding, overwrite=True)
-
     def _on_attach(self, layers) -> None:
         """A recording's layers are first worked on: keys on them, and their selection shown."""
-        self._bind_keys(layers)
+        bind_keys(layers, self._key_bindings)
         for layer in layers[1:]:
             layer.selected_data.events.items_changed.connect(self._show_selection)
-
-    # --- playback -------------------------------------------------------------
-
-    def toggle_playback(self) -> None:
-        """Play the selected annotations (else the visible range) of the current recording, or stop playing."""
-        if self.playback.playing:
-            self.playback.stop()
-            self._move_cursor()
-            return
-        if self.session.spectrogram is None:
-            self.playback_label.setText("open a recording first")
-            return
-        try:
-            start, stop = self.playback.play(self.session.spectrogram, self.speed.value())
-        except PlaybackUnavailable as err:
-            self.playback_label.setText("no sound: see the message")
-            show_warning(f"Cannot play: {err}")
-            return
-        except ValueError as err:
-            show_error(f"Cannot play: {err}")
-            return
-        self.playback_label.setText(f"{start:.3f} – {stop:.3f} s")
-        self.buttons["▶ Play"].setText("■ Stop")
-        self._cursor_timer.start()
-
-    def _move_cursor(self) -> None:
-        if not self.playback.tick():
-            self._cursor_timer.stop()
-            self.buttons["▶ Play"].setText("▶ Play")
 
     # --- song types -----------------------------------------------------------
 
@@ -270,9 +185,9 @@ class AnnotateWidget(QWidget):
             self.table.selectRow(number - 1)
 
     def _select_type(self, name: str) -> None:
-        for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).text() == name:
-                self.table.selectRow(row)
+        for index in range(self.table.rowCount()):
+            if self.table.item(index, 0).text() == name:
+                self.table.selectRow(index)
 
     def _on_type_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -295,13 +210,13 @@ class AnnotateWidget(QWidget):
             colors = layer_colors(editor.segments.metadata)
             counts = editor.counts()
             types = [(name, kind) for name, kind in editor.song_types.items() if not is_proposal(name)]
-            for row, (name, kind) in enumerate(types):
-                self.table.insertRow(row)
+            for index, (name, kind) in enumerate(types):
+                self.table.insertRow(index)
                 swatch = QTableWidgetItem("")
                 swatch.setBackground(QColor(colors[name]))
                 cells = (name, kind, swatch, str(counts[name]), str(counts.get(proposal_name(name), 0)))
                 for column, item in enumerate(cells):
-                    self.table.setItem(row, column, item if isinstance(item, QTableWidgetItem) else QTableWidgetItem(item))
+                    self.table.setItem(index, column, item if isinstance(item, QTableWidgetItem) else QTableWidgetItem(item))
         self.table.blockSignals(False)
         if active is not None:
             self._select_type(active)
@@ -323,56 +238,3 @@ class AnnotateWidget(QWidget):
         start, stop = visible_time_range(self.viewer)
         self.time_label.setText(f"{max(start, 0.0):.3f} – {stop:.3f} s")
 
-
-def _ignore_target(action):
-    """A key binding for napari (which passes the viewer or layer) that calls ``action()``."""
-
-    def bound(_target):
-        action()
-
-    return bound
-
-
-def _tap_or_hold_to_pan(viewer, action):
-    """A Space binding: tapped, ``action()``; held, pan and zoom in any mode as napari's own Space does.
-
-    A press shorter than napari's hold delay (*Preferences*, 0.5 s by default) is a tap.
-    """
-    from napari.settings import get_settings
-
-    def bound(_target):
-        layer = viewer.layers.selection.active
-        previous = getattr(layer, "mode", "pan_zoom")
-        if previous != "pan_zoom":
-            layer.mode = "pan_zoom"
-        pressed = time.monotonic()
-        yield
-        if previous != "pan_zoom" and layer in viewer.layers:
-            layer.mode = previous
-        if time.monotonic() - pressed < get_settings().application.hold_button_delay:
-            action()
-
-    return bound
-
-
-def _button(text: str, slot, *, checkable: bool = False, tip: str = "") -> QPushButton:
-    button = QPushButton(text)
-    button.setCheckable(checkable)
-    if tip:
-        button.setToolTip(tip)
-    if slot is not None:
-        button.clicked.connect(lambda _checked=False: slot())
-    return button
-
-
-def _collapsible(title: str, panel: QWidget) -> QCollapsible:
-    box = QCollapsible(title)
-    box.addWidget(panel)
-    return box
-
-
-def _row(*widgets) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for widget in widgets:
-        row.addWidget(widget)
-    return row

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from napari.utils.notifications import show_error, show_info
-from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QFileDialog, QLabel, QVBoxLayout, QWidget
 
 from ...display_settings import CONTRAST, WAVEFORM, DisplaySettings, load_user_settings, remember
 from ...errors import FileFormatError
 from ...options import read_yaml, write_yaml
 from ...spectrogram import BAND_PASS, SPECTROGRAM
 from ..display_apply import apply_display_settings
+from ..qt_parts import button, row
 from .option_form import OptionForm, group_boxes
 
 GROUP_TITLES = {SPECTROGRAM: "Spectrogram", CONTRAST: "Contrast and colours", BAND_PASS: "Band-pass filter",
@@ -42,15 +43,9 @@ class DisplayWidget(QWidget):
                    "Defaults": (lambda: self.form.show(DisplaySettings()), "Fill the form with the defaults."),
                    "Save…": (lambda: self._with_file(self.save_settings, True), "Save the form to a YAML file."),
                    "Load…": (lambda: self._with_file(self.load_settings, False), "Fill the form from a YAML file.")}
-        row = QHBoxLayout()
-        for text, (slot, tip) in buttons.items():
-            button = QPushButton(text)
-            button.setToolTip(tip)
-            button.clicked.connect(lambda _checked=False, slot=slot: slot())
-            row.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(group_boxes(self.form.groups(), GROUP_TITLES))
-        layout.addLayout(row)
+        layout.addLayout(row(*(button(text, slot, tip=tip) for text, (slot, tip) in buttons.items())))
         layout.addWidget(self.status)
         layout.addStretch()
 

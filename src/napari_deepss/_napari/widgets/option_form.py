@@ -16,9 +16,9 @@ from typing import Any
 
 from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, LineEdit, SpinBox, Widget
 from qtpy.QtWidgets import QGroupBox, QVBoxLayout, QWidget
-from superqt import QCollapsible
 
 from ...options import ADVANCED, OptionField, Options
+from ..qt_parts import collapsible
 
 _INT_LIMIT = 2**31 - 1
 _FLOAT_LIMIT = 1e6
@@ -128,8 +128,7 @@ def group_boxes(groups: Mapping[str | None, Sequence[Widget]], titles: Mapping[s
     for group, title in titles.items():
         container = Container(widgets=groups.get(group, ()), labels=True)
         if group == ADVANCED:
-            box = QCollapsible(title)
-            box.addWidget(container.native)
+            box = collapsible(title, container.native)
         else:
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(container.native)

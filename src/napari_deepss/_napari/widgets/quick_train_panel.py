@@ -18,7 +18,6 @@ from pathlib import Path
 from magicgui.widgets import ComboBox, Container, FileEdit
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtWidgets import QVBoxLayout, QWidget
-from superqt import QCollapsible
 
 from ...annotations import Annotations
 from ...child_jobs.quick_train import STOP_GRACE_S, quick_train_in_child
@@ -26,6 +25,7 @@ from ...jobs import Progress, Stopped
 from ...quick_train import QuickRecording, QuickTrainOptions, annotated_range, rest_of
 from ..annotation_edits import editor_for
 from ..navigation import visible_time_range
+from ..qt_parts import collapsible
 from ..recording_annotations import add_proposals, own_layers
 from ..recording_layers import recording_of, spectrogram_of, spectrograms
 from ._job import JobController, job_buttons
@@ -54,8 +54,7 @@ class QuickTrainPanel(QWidget):
                                       "starting over; clear it to start from scratch.")
         self.run_button, self.stop_button, self.status = job_buttons("Quick train", "Stop")
         self.status.native.setWordWrap(True)
-        settings = QCollapsible("Settings")
-        settings.addWidget(Container(widgets=list(self.form.fields.values()), labels=True).native)
+        settings = collapsible("Settings", Container(widgets=list(self.form.fields.values()), labels=True).native)
         layout = QVBoxLayout(self)
         layout.addWidget(Container(widgets=[self.train_on, self.save_dir, self.continue_from], labels=True).native)
         layout.addWidget(settings)

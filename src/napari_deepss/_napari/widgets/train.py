@@ -21,7 +21,7 @@ from typing import Any
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import Qt, QUrl
 from qtpy.QtGui import QDesktopServices
-from qtpy.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QFileDialog, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ...atomic import atomic_path
 from ...child_jobs.train import STOP_GRACE_S, train_in_child
@@ -30,6 +30,7 @@ from ...training.config import TrainConfig
 from ...errors import FileFormatError
 from ...jobs import Progress, Stopped
 from ...training import TrainResult
+from ..qt_parts import button, row
 from ._job import JobController
 from .loss_plot import LossPlot
 from .train_form import TrainForm
@@ -88,30 +89,25 @@ class TrainWidget(QWidget):
                 raise RuntimeError(f"option name {name!r} clashes with a QWidget attribute")
             setattr(self, name, field_widget)
 
-        self.start_button = QPushButton("Start")
-        self.stop_button = QPushButton("Stop")
-        self.start_button.setToolTip("Train a network with these settings.")
-        self.stop_button.setToolTip("End training after the current step; the best model so far is kept.")
+        self.start_button = button("Start", self.start, tip="Train a network with these settings.")
+        self.stop_button = button("Stop", self.stop,
+                                  tip="End training after the current step; the best model so far is kept.")
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.report_button = QPushButton("Open report")
-        self.report_button.setToolTip("Open the figures and scores of the last run (an HTML page) in the web browser.")
+        self.report_button = button("Open report", self.open_report,
+                                    tip="Open the figures and scores of the last run (an HTML page) in the web browser.")
         self.report_button.setEnabled(False)
-        self.report_button.clicked.connect(self.open_report)
         self.report_path: Path | None = None
         self.loss_plot = LossPlot()
-        save_button = QPushButton("Save settings…")
-        load_button = QPushButton("Load settings…")
-        export_button = QPushButton("Export as script…")
-        save_button.setToolTip("Save the form to a YAML file.")
-        load_button.setToolTip("Fill the form from a settings YAML file or a _params.yaml of an earlier run.")
-        export_button.setToolTip("Write a bash script whose 'dss train' line trains with these settings.")
+        def with_file(action, title, pattern, save):  # a slot asking for a file, then calling action(path)
+            return lambda: self._with_file_dialog(action, title, pattern, save)
 
-        self.start_button.clicked.connect(self.start)
-        self.stop_button.clicked.connect(self.stop)
-        save_button.clicked.connect(lambda: self._with_file_dialog(self.save_settings, "Save settings", "*.yaml", True))
-        load_button.clicked.connect(lambda: self._with_file_dialog(self.load_settings, "Load settings", "*.yaml", False))
-        export_button.clicked.connect(lambda: self._with_file_dialog(self.export_script, "Export script", "*.sh", True))
+        save_button = button("Save settings…", with_file(self.save_settings, "Save settings", "*.yaml", True),
+                             tip="Save the form to a YAML file.")
+        load_button = button("Load settings…", with_file(self.load_settings, "Load settings", "*.yaml", False),
+                             tip="Fill the form from a settings YAML file or a _params.yaml of an earlier run.")
+        export_button = button("Export as script…", with_file(self.export_script, "Export script", "*.sh", True),
+                               tip="Write a bash script whose 'dss train' line trains with these settings.")
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -121,11 +117,11 @@ class TrainWidget(QWidget):
         scroll.setMinimumWidth(self.form.sizeHint().width() + chrome)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, stretch=1)
-        layout.addLayout(_row(self.start_button, self.stop_button))
+        layout.addLayout(row(self.start_button, self.stop_button))
         layout.addWidget(self.status)
         layout.addWidget(self.report_button)
         layout.addWidget(self.loss_plot)
-        layout.addLayout(_row(save_button, load_button, export_button))
+        layout.addLayout(row(save_button, load_button, export_button))
 
         self.jobs = JobController(
             self, "Training", busy=[self.start_button, self.form], stop_button=self.stop_button, status=self.status,
@@ -226,13 +222,6 @@ class TrainWidget(QWidget):
     def _report(self, message: str) -> None:
         self.status.setText(message)
         show_info(message)
-
-
-def _row(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for widget in widgets:
-        row.addWidget(widget)
-    return row
 
 
 PHASE_TEXT = {"post-processing": "Choosing the post-processing on the validation recordings…",
