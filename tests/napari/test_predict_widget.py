@@ -207,5 +207,8 @@ def test_the_networks_post_processing_is_the_forms_default(viewer_and_widget, ti
     widget.model.value = f"{prefix}_model.h5"
     assert widget.options() == PostprocessOptions(event_thres=0.3, segment_minlen=0.02)
     assert widget.defaults.value == "Post-processing from the network: event_thres 0.3, segment_minlen 0.02"
-    widget.model.value = tiny_network[0] + "_model.h5"
+    plain = tmp_path / "plain"  # a network without chosen options (trained with --no-post-opt, or by older code)
+    shutil.copy(tiny_network[0] + "_model.h5", f"{plain}_model.h5")
+    (tmp_path / "plain_params.yaml").write_text(yaml.safe_dump({k: v for k, v in params.items() if k != "postprocess"}))
+    widget.model.value = f"{plain}_model.h5"
     assert widget.options() == PostprocessOptions() and "DeepSS's defaults" in widget.defaults.value
