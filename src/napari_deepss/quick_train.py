@@ -12,10 +12,10 @@ One job (:mod:`napari_deepss.jobs`) behind Annotate's *Quick train* and
    continues from the network of the round before (``init_model``: the
    network options are that network's, song types may have been added);
 3. the rest of each recording (outside its training range) is predicted with
-   the post-processing the network's params hold (without any, segments
-   shorter than half the shortest annotated one are dropped: a person marked
-   nothing that short), and what it finds is handed back as proposals per
-   recording and range.
+   DeepSS's default post-processing (nothing is chosen on the few seconds of
+   validation, see :meth:`QuickTrainOptions.train_options`), segments shorter
+   than half the shortest annotated one dropped (a person marked nothing that
+   short), and what it finds is handed back as proposals per recording and range.
 
 Setting ``stop`` ends the job with :class:`~napari_deepss.jobs.Stopped`; a
 network trained so far is kept and named in ``Stopped.result``. Training and
@@ -93,7 +93,10 @@ class QuickTrainOptions(Options):
         nb_hist = -(-self.nb_hist // 2**nb_pre_conv) * 2**nb_pre_conv
         return dict(model_name="tcn_stft" if nb_pre_conv else "tcn", nb_pre_conv=nb_pre_conv, nb_hist=nb_hist,
                     nb_filters=self.nb_filters, kernel_size=self.kernel_size, nb_conv=self.nb_conv,
-                    nb_epoch=self.nb_epoch, learning_rate=self.learning_rate, seed=self.seed, verbose=0)
+                    nb_epoch=self.nb_epoch, learning_rate=self.learning_rate, seed=self.seed, verbose=0,
+                    # seconds of validation from the training recordings choose thresholds that do not carry over
+                    # (fly, second round: event threshold 0.9 chosen, pulse recall on the rest 0.93 -> 0.74)
+                    post_opt=False)
 
 
 @dataclass

@@ -60,6 +60,7 @@ def test_two_rounds_train_propose_the_rest_and_continue(fly, tmp_path):
     assert set(found.song_types) == {"pulse"} and np.all((times >= span[1]) & (times < 12.0))
     params = yaml.safe_load(open(f"{first.model_prefix}_params.yaml"))
     assert params[RECORD_KEY] == {"fly": [0.0, span[1]]} and params["nb_filters"] == 8
+    assert params["post_opt"] is False and "postprocess" not in params  # nothing chosen on seconds of validation
 
     # round two: more of the recording annotated, a new song type, the network continued
     grown = Annotations.from_rows([*annotated.names, "sine"], np.r_[annotated.start_seconds, 9.0],
