@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from magicgui.widgets import CheckBox, ComboBox, Container, FloatSpinBox, LineEdit, SpinBox, Widget
+from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, FloatSpinBox, LineEdit, SpinBox, Widget
 from qtpy.QtWidgets import QGroupBox, QVBoxLayout, QWidget
 
 from ...options import ADVANCED, OptionField, Options
@@ -134,3 +134,17 @@ def group_boxes(groups: Mapping[str | None, Sequence[Widget]], titles: Mapping[s
             QVBoxLayout(box).addWidget(container.native)
         layout.addWidget(box)
     return panel
+
+
+class FolderEdit(FileEdit):
+    """A folder (or, with ``mode="r"``, file) chooser whose value is the path as text, '' for none (as in TrainConfig)."""
+
+    def __init__(self, mode: str = "d", **kwargs: Any):
+        super().__init__(mode=mode, nullable=True, **kwargs)
+
+    def get_value(self) -> str:
+        folder = super().get_value()
+        return "" if folder is None else str(folder)
+
+    def set_value(self, value) -> None:
+        super().set_value(value or None)

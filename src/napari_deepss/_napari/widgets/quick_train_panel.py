@@ -29,8 +29,7 @@ from ..qt_parts import collapsible
 from ..recording_annotations import add_proposals, own_layers
 from ..recording_layers import recording_of, spectrogram_of, spectrograms
 from ._job import JobController, job_buttons
-from .option_form import OptionForm
-from .train_form import FolderEdit
+from .option_form import FolderEdit, OptionForm
 
 UP_TO_LAST = "everything up to the last annotation"
 VISIBLE = "the visible range (current recording)"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from magicgui.widgets import CheckBox, ComboBox, Container, FileEdit, Label
+from magicgui.widgets import CheckBox, ComboBox, Container, Label
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from ...dataset.store import read_attrs
@@ -23,7 +23,7 @@ from ...models.spec import separable_flags
 from ...options import ADVANCED
 from ...training.config import TrainConfig, default_save_dir
 from ...training.init_model import source_network_options
-from .option_form import OptionForm, group_boxes
+from .option_form import FolderEdit, OptionForm, group_boxes
 
 GROUP_TITLES = {"data": "Data set", "network": "Network", "training": "Training", ADVANCED: "Advanced"}
 FRONTEND_FIELDS = ("pre_nb_dft", "pre_nb_filters", "pre_kernel_size")
@@ -43,32 +43,9 @@ def _song_type(**common: Any) -> ComboBox:
     return ComboBox(choices=[ALL_SONG_TYPES], **common)
 
 
-class FolderEdit(FileEdit):
-    """A folder (or, with ``mode="r"``, file) chooser whose value is the path as text, '' for none (as in TrainConfig)."""
-
-    def __init__(self, mode: str = "d", **kwargs: Any):
-        super().__init__(mode=mode, nullable=True, **kwargs)
-
-    def get_value(self) -> str:
-        folder = super().get_value()
-        return "" if folder is None else str(folder)
-
-    def set_value(self, value) -> None:
-        super().set_value(value or None)
-
-
-class NetworkFileEdit(FileEdit):
-    """A trained network's ``_model.h5`` whose value is its path as text, '' for none (as in TrainConfig)."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(mode="r", filter="*_model.h5", nullable=True, **kwargs)
-
-    def get_value(self) -> str:
-        path = super().get_value()
-        return "" if path is None else str(path)
-
-    def set_value(self, value) -> None:
-        super().set_value(value or None)
+def _network_file(**common: Any) -> FolderEdit:
+    """A trained network's ``_model.h5``."""
+    return FolderEdit(mode="r", filter="*_model.h5", **common)
 
 
 def _yaml_file(**common: Any) -> FolderEdit:
@@ -148,7 +125,7 @@ class TrainForm(QWidget):
         super().__init__(parent)
         self._form = OptionForm(TrainConfig, widgets={
             "data_dir": FolderEdit, "save_dir": FolderEdit, "y_suffix": _song_type,
-            "nb_pre_conv": DownsamplingFrontend, "use_separable": SeparableBlocks, "init_model": NetworkFileEdit,
+            "nb_pre_conv": DownsamplingFrontend, "use_separable": SeparableBlocks, "init_model": _network_file,
             "augmentations": _yaml_file,
         })
         self.fields = self._form.fields
