@@ -31,7 +31,6 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError
-from ..models.h5_weights import weighted_layers
 from ..models.spec import NetworkOptions, NetworkSpec
 from ..network_files import network_paths
 from ..network_params import (ARCHITECTURE_KEY, DEEPSS_ARCHITECTURE, check_prediction_params, deepss_architecture,
@@ -104,12 +103,13 @@ def initialise(model, prefix: str | os.PathLike, class_names: list[str]) -> dict
     gets the source's column of each class it shares; its columns of new
     classes keep their fresh initial values.
     """
+    from ..models.h5_weights import weighted_layers
     from ..network_files import load_network
 
     source_model, source = load_network(prefix)
     source_classes = [str(n) for n in source["class_names"]]
-    layers = weighted_layers(model)
-    for layer, source_layer in zip(layers, _matching(layers, source_model, prefix, has_deepss_architecture(source))):
+    layers, sources = weighted_layers(model), weighted_layers(source_model)
+    for layer, source_layer in zip(layers, _matching(layers, sources, prefix, has_deepss_architecture(source))):
         old = source_layer.get_weights()
         if layer is layers[-1]:
             old = _class_columns(layer.get_weights(), old, source_classes, class_names)
@@ -123,10 +123,9 @@ def initialise(model, prefix: str | os.PathLike, class_names: list[str]) -> dict
             "dropped": [n for n in source_classes if n not in class_names]}
 
 
-def _matching(layers: list, source_model, prefix, in_order: bool) -> list:
-    """The source's layer for each of ``layers``: by name, or in order (DeepSS's layers have Keras's automatic
-    names, which depend on what the process built before)."""
-    sources = weighted_layers(source_model)
+def _matching(layers: list, sources: list, prefix, in_order: bool) -> list:
+    """The source's layer for each of ``layers`` (both: layers with weights): by name, or in order (DeepSS's layers
+    have Keras's automatic names, which depend on what the process built before)."""
     if in_order:
         if len(sources) != len(layers):
             raise ValueError(f"init_model: the network {prefix} has {len(sources)} layers with weights, this one "
