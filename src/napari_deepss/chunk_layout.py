@@ -21,6 +21,8 @@ Networks trained by DeepSS itself are run on DeepSS's grid instead
 its middle, and the last ones run past the end over the repeated last sample,
 as ``das.predict`` pads the audio. Their output near a chunk's edges depends
 on where the chunk lies, so only this layout gives DeepSS's probabilities.
+A network continued here from a DeepSS network (DeepSS's layers,
+``architecture: deepss``) is run like ours, see :meth:`ChunkLayout.for_model`.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ class ChunkLayout:
     @classmethod
     def for_model(cls, model, params: dict, n_samples: int) -> ChunkLayout:
         nb_hist = int(model.input_shape[1])
+        # DeepSS's grid only for a network trained by DeepSS itself, whose probabilities are to be DeepSS's. A network
+        # continued here from one (DeepSS's layers, ``architecture: deepss``) has weights DeepSS never saw, so there
+        # is no DeepSS output to reproduce; it gets the overlapping layout measured better for our networks (chunks
+        # on its frontend's frame grid), the one its trainer's post-processing choice and test scores were made on.
         grid = is_deepss_params(params)
         factor = 1 if grid else 2 ** int(params.get("nb_pre_conv", 0) or 0)
         padding = -(-int(params.get("data_padding", 0) or 0) // factor) * factor

@@ -11,7 +11,11 @@ Predict widget's child process and the trainer (:func:`load_network`):
   is rebuilt layer for layer as DeepSS built it
   (:mod:`napari_deepss.models.deepss`) and given the weights of its ``.h5``
   file in DeepSS's layer order: its Keras 2 config cannot be deserialised by
-  Keras 3.
+  Keras 3;
+- a network trained here from a DeepSS network's weights (``architecture:
+  deepss`` in its params) has DeepSS's layers: it loads with
+  ``keras.models.load_model`` like ours, and is rebuilt as DeepSS's when
+  Keras cannot load it.
 
 Every failure is a :class:`~napari_deepss.errors.FileFormatError` naming the
 file (and, for params, the key). Importing this module does not import
@@ -25,7 +29,7 @@ import os
 from pathlib import Path
 
 from .errors import FileFormatError
-from .network_params import check_prediction_params, is_deepss_params, read_params
+from .network_params import check_prediction_params, has_deepss_architecture, is_deepss_params, read_params
 from .quiet_tensorflow import quiet_tensorflow
 
 MODEL_SUFFIX = "_model.h5"
@@ -53,7 +57,7 @@ def load_network(prefix: str | os.PathLike):
     params = check_prediction_params(read_params(params_path), params_path)
     quiet_tensorflow()
     if is_deepss_params(params):
-        model = _rebuilt(model_path, params_path, params, deepss=True)
+        model = _rebuilt(model_path, params_path, params)
     else:
         model = _keras_model(model_path, params_path, params)
     inputs = model.input_shape
@@ -72,28 +76,23 @@ def _keras_model(model_path: Path, params_path: Path, params: dict):
     try:
         return keras.models.load_model(model_path, custom_objects=custom_objects(), compile=False)
     except Exception as err:  # noqa: BLE001 - any failure to deserialise falls back to rebuild + weights
-        log.warning("%s: Keras cannot load the saved model (%s); rebuilding it from %s and loading its weights by "
-                    "layer name", model_path, err, params_path.name)
-        return _rebuilt(model_path, params_path, params, deepss=False)
+        log.warning("%s: Keras cannot load the saved model (%s); rebuilding it from %s and loading its weights",
+                    model_path, err, params_path.name)
+        return _rebuilt(model_path, params_path, params)
 
 
-def _rebuilt(model_path: Path, params_path: Path, params: dict, *, deepss: bool):
-    """The network the params describe, with the weights of the model file."""
+def _rebuilt(model_path: Path, params_path: Path, params: dict):
+    """The network the params describe, with the weights of the model file: by layer name for ours, in order for
+    DeepSS's layers (their names are Keras's automatic ones, numbered by what the process built before)."""
+    from .models import build_network
     from .models.h5_weights import set_weights_by_name, set_weights_in_order
 
     try:
-        if deepss:
-            from .models.deepss import build_deepss_model
-
-            model = build_deepss_model(params)
-        else:
-            from .models import NetworkSpec, build_model
-
-            model = build_model(NetworkSpec.from_options(params))
+        model = build_network(params)
     except KeyError as err:
         problem = f"{err.args[0]}: missing; the network cannot be rebuilt without it"
         raise FileFormatError(params_path, problem) from None
     except (ValueError, TypeError) as err:
         raise FileFormatError(params_path, f"cannot rebuild the network: {err}") from err
-    (set_weights_in_order if deepss else set_weights_by_name)(model, model_path)
+    (set_weights_in_order if has_deepss_architecture(params) else set_weights_by_name)(model, model_path)
     return model

@@ -26,6 +26,11 @@ from .errors import FileFormatError
 
 #: keys that DeepSS's ``das.train`` always writes and napari-deepss never does
 _DEEPSS_KEYS = ("nb_freq", "with_y_hist", "output_stride")
+#: ``architecture: deepss`` in a napari-deepss ``_params.yaml``: the network has DeepSS's layers (it was continued
+#: from a network trained by DeepSS, ``dss train --init-model``); without the key, the network is napari-deepss's
+ARCHITECTURE_KEY = "architecture"
+DEEPSS_ARCHITECTURE = "deepss"
+DEEPSS_DILATIONS = (1, 2, 4, 8, 16)  # das.tcn.TCN's default
 _PY = "tag:yaml.org,2002:python/"
 CLASS_TYPES = ("event", "segment")
 
@@ -96,6 +101,34 @@ def _yaml_problem(err: Exception) -> str:
 def is_deepss_params(params: dict) -> bool:
     """True for the params of a network trained by DeepSS itself (``das train``), not by napari-deepss."""
     return sum(key in params for key in _DEEPSS_KEYS) >= 2
+
+
+def has_deepss_architecture(params: dict) -> bool:
+    """True for a network with DeepSS's layers: trained by DeepSS, or trained here starting from such a network."""
+    return is_deepss_params(params) or params.get(ARCHITECTURE_KEY) == DEEPSS_ARCHITECTURE
+
+
+def deepss_refusal(params: dict) -> str | None:
+    """Why the DeepSS network ``params`` describe cannot be rebuilt here (naming the option), or None."""
+    if params.get("model_name", "tcn") not in ("tcn", "tcn_stft"):
+        return f"model_name {params.get('model_name')!r}: only DeepSS's tcn and tcn_stft networks are rebuilt"
+    for key, fine in (("nb_lstm_units", 0), ("use_resnet", False), ("upsample", True),
+                      ("with_y_hist", True), ("unpack_channels", False)):
+        if params.get(key, fine) not in (fine, None):
+            return f"{key}={params[key]!r}: only DeepSS networks without this option are rebuilt"
+    return None
+
+
+def deepss_architecture(params: dict) -> dict:
+    """What DeepSS's params leave implicit, in napari-deepss's option names: ``use_separable`` one flag per
+    stack (padded with the last flag and cut to ``nb_conv``, as ``das.tcn.TCN`` does), ``dilations`` DeepSS's
+    default when unset, ``nb_pre_conv`` 0 when unset. KeyError if ``nb_conv`` is missing."""
+    nb_conv = params["nb_conv"]
+    flags = params.get("use_separable", False)
+    flags = list(flags) if isinstance(flags, list | tuple) else [bool(flags)]
+    return {"use_separable": (flags + flags[-1:] * nb_conv)[:nb_conv],
+            "dilations": list(params.get("dilations") or DEEPSS_DILATIONS),
+            "nb_pre_conv": int(params.get("nb_pre_conv") or 0)}
 
 
 def check_prediction_params(params: dict, path: str | os.PathLike) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import yaml
-from deepss_fixtures import NETWORKS
 from predict_helpers import fly_slice
 
 from napari_deepss import load_model, make_dataset, train
@@ -90,8 +89,6 @@ def test_another_architecture_is_refused_naming_the_option(fly, tmp_path):
     assert not list(tmp_path.glob("*"))  # refused before anything was written
     with pytest.raises(FileFormatError, match="not found"):
         train(data_dir=str(store), save_dir=str(tmp_path), init_model=str(tmp_path / "missing"), **TINY)
-    with pytest.raises(FileFormatError, match="trained by DeepSS itself"):
-        source_network_options(NETWORKS / "fly_tcn")
 
 
 def test_dss_train_takes_the_network_options_of_the_network_it_continues(fly, tmp_path, capsys):

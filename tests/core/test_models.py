@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from napari_deepss.audio import load_audio
 from napari_deepss.models import MODELS, NetworkSpec, build_model, custom_objects
+from napari_deepss.models.deepss import DeepSSChannelNormalization, DeepSSSpectrogram
 from napari_deepss.models.stft import STFTMagnitudeDB, dft_kernels
 from napari_deepss.models.upsample import LinearUpSampling1D
 
@@ -144,7 +145,9 @@ def test_saved_models_reload_in_a_fresh_process_with_plain_load_model(tmp_path, 
 
 
 def test_custom_objects_name_the_registered_layers():
-    assert custom_objects() == {"STFTMagnitudeDB": STFTMagnitudeDB, "LinearUpSampling1D": LinearUpSampling1D}
+    assert custom_objects() == {"STFTMagnitudeDB": STFTMagnitudeDB, "LinearUpSampling1D": LinearUpSampling1D,
+                                "DeepSSSpectrogram": DeepSSSpectrogram,  # DeepSS's layers: networks continued here
+                                "DeepSSChannelNormalization": DeepSSChannelNormalization}
     for cls in custom_objects().values():
         assert keras.saving.get_registered_object(keras.saving.get_registered_name(cls)) is cls
 

@@ -12,6 +12,7 @@ import sys
 import threading
 
 import pytest
+from deepss_fixtures import NETWORKS
 from qtpy.QtGui import QDesktopServices
 from qtpy.QtWidgets import QGroupBox
 from superqt import QCollapsible
@@ -198,6 +199,13 @@ def test_continuing_from_a_network_takes_its_architecture_and_records_it(widget,
     assert params["init_model"] == str(model) and params["init_model_source"]["model"] == str(model)
     widget.init_model.value = tmp_path / "missing_model.h5"
     assert widget.form.dataset_status.value.startswith("⚠") and "not found" in widget.form.dataset_status.value
+
+
+def test_a_deepss_network_to_continue_fills_in_its_network_options(widget):
+    widget.init_model.value = NETWORKS / "fly_tcn_model.h5"
+    assert (widget.nb_hist.value, widget.nb_filters.value, widget.kernel_size.value) == (512, 8, 16)
+    assert widget.dilations.value == "1 2 4 8"
+    assert widget.form.dataset_status.value == "network options of fly_tcn_model.h5 (song types may be added)"
 
 
 def test_stop_ends_training_early_with_a_model_saved(widget, fly_dataset, tmp_path, qtbot, notifications):

@@ -12,8 +12,10 @@ Contract used by the trainer and by prediction:
 - ``build_model(spec)`` returns an uncompiled ``keras.Model`` mapping
   [batch, nb_hist, nb_channels] audio to [batch, nb_hist, nb_classes] softmax
   probabilities (every sample's classes sum to 1). ``MODELS``: model_name ->
-  builder.
-- ``build_model``, ``custom_objects`` and ``MODELS`` live in
+  builder. ``build_network(params)`` builds what a params dict describes:
+  ``build_model`` of its spec, or DeepSS's own layers (:mod:`.deepss`) for a
+  network trained by DeepSS or continued from one.
+- ``build_model``, ``build_network``, ``custom_objects`` and ``MODELS`` live in
   :mod:`.build` and are imported from there on first use, so importing this
   package (and the spec) does not import Keras. Importing :mod:`.build`
   registers the custom layers with Keras; model loaders pass
@@ -37,7 +39,7 @@ from __future__ import annotations
 
 from .spec import NetworkSpec
 
-_BUILD_NAMES = ("MODELS", "build_model", "custom_objects")
+_BUILD_NAMES = ("MODELS", "build_model", "build_network", "custom_objects")
 
 
 def __getattr__(name: str):

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import keras
 
+from ..network_params import has_deepss_architecture
+from .deepss import DeepSSChannelNormalization, DeepSSSpectrogram, build_deepss_model
 from .spec import MODEL_NAMES, NetworkSpec
 from .stft import STFTMagnitudeDB
 from .tcn import build_tcn
@@ -27,6 +29,15 @@ def build_model(spec: NetworkSpec) -> keras.Model:
     return MODELS[spec.model_name](spec)
 
 
+def build_network(params: dict) -> keras.Model:
+    """The uncompiled network a params dict (a ``_params.yaml``, or a training run's) describes: DeepSS's layers
+    for a network trained by DeepSS or continued from one (``has_deepss_architecture``), else ours."""
+    if has_deepss_architecture(params):
+        return build_deepss_model(params)
+    return build_model(NetworkSpec.from_options(params))
+
+
 def custom_objects() -> dict[str, type]:
     """The custom layer classes a saved model may contain, by class name."""
-    return {cls.__name__: cls for cls in (STFTMagnitudeDB, LinearUpSampling1D)}
+    layers = (STFTMagnitudeDB, LinearUpSampling1D, DeepSSSpectrogram, DeepSSChannelNormalization)
+    return {cls.__name__: cls for cls in layers}

@@ -1,4 +1,4 @@
-"""DeepSS 0.32's own networks (``tcn`` and ``tcn_stft``) rebuilt in Keras 3, to run networks trained by DeepSS.
+"""DeepSS 0.32's own networks (``tcn`` and ``tcn_stft``) rebuilt in Keras 3, to run and continue training them.
 
 A DeepSS ``_model.h5`` holds a Keras 2 model config with kapre and ``Lambda``
 layers that Keras 3 cannot deserialise, but its weights read fine. This module
@@ -22,7 +22,9 @@ operations, so that the weights give DeepSS's probabilities:
 Weighted layers are created in DeepSS's order, so the weights in the file
 (listed in that order) fit one to one. DeepSS options that change the network
 beyond this (an LSTM, a ResNet frontend, no upsampling, other model names) are
-refused with a message naming the option.
+refused with a message naming the option. The layers are registered with
+Keras, so a network continued here (``dss train --init-model``) saves and
+loads as any other.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ import math
 import keras
 from keras import ops
 
-MODEL_NAMES = ("tcn", "tcn_stft")
+from ..network_params import deepss_architecture, deepss_refusal
+
 DECIBEL_FLOOR = 1e-10  # kapre's amin
 DYNAMIC_RANGE = 80.0  # dB below the chunk's loudest bin
 NORM_EPSILON = 1e-5  # das.tcn.channel_normalization
@@ -82,40 +85,23 @@ class DeepSSChannelNormalization(keras.layers.Layer):
         return inputs / (ops.max(ops.abs(inputs), axis=2, keepdims=True) + NORM_EPSILON)
 
 
-def _unsupported(params: dict) -> str | None:
-    """Why the network ``params`` describe cannot be rebuilt, or None."""
-    if params.get("model_name", "tcn") not in MODEL_NAMES:
-        return (f"model_name {params.get('model_name')!r}: only DeepSS's {' and '.join(MODEL_NAMES)} networks "
-                "are rebuilt")
-    for key, fine in (("nb_lstm_units", 0), ("use_resnet", False), ("upsample", True),
-                      ("with_y_hist", True), ("unpack_channels", False)):
-        if params.get(key, fine) not in (fine, None):
-            return f"{key}={params[key]!r}: only DeepSS networks without this option are rebuilt"
-    return None
-
-
-def _separable_flags(params: dict) -> list[bool]:
-    """One flag per stack, padded with the last flag as ``das.tcn.TCN`` does."""
-    flags = params.get("use_separable", False)
-    flags = list(flags) if isinstance(flags, list | tuple) else [bool(flags)]
-    return (flags + flags[-1:] * params["nb_conv"])[: params["nb_conv"]]
-
-
 def build_deepss_model(params: dict) -> keras.Model:
-    """The DeepSS network ``params`` (a DeepSS ``_params.yaml``) describe; ValueError naming what is refused."""
-    problem = _unsupported(params)
+    """The DeepSS network ``params`` describe (a DeepSS ``_params.yaml``, or that of a network continued here from
+    one); ValueError naming what is refused."""
+    problem = deepss_refusal(params)
     if problem:
         raise ValueError(problem)
+    options = deepss_architecture(params)
     inputs = keras.Input(shape=(params["nb_hist"], params.get("nb_freq", params["nb_channels"])))
     x = inputs
-    nb_pre_conv = int(params.get("nb_pre_conv") or 0)
+    nb_pre_conv = options["nb_pre_conv"]
     if nb_pre_conv:
         x = DeepSSSpectrogram(params.get("pre_nb_dft", 64), 2**nb_pre_conv, name="trainable_stft")(x)
     nb_filters, kernel_size = params["nb_filters"], params["kernel_size"]
     x = keras.layers.Conv1D(nb_filters, 1, padding="same")(x)
     skips = []
-    for separable in _separable_flags(params):
-        for dilation in params.get("dilations") or [1, 2, 4, 8, 16]:
+    for separable in options["use_separable"]:
+        for dilation in options["dilations"]:
             if separable:
                 conv = keras.layers.SeparableConv1D(nb_filters, kernel_size, dilation_rate=dilation,
                                                     depth_multiplier=4, padding="same")

@@ -92,7 +92,8 @@ class TrainConfig(NetworkOptions, TrainingDataOptions):
                            "the validation loss did not decrease in the last 20 epochs; 10 epochs often suffice for a "
                            "fast first network.", group="training", minimum=1)
     init_model: str = option("", "Start from network", "Continue training from a trained network's weights: its "
-                             "prefix <save_dir>/<stem> (or its _model.h5). Its network options are required (the "
+                             "prefix <save_dir>/<stem> (or its _model.h5), napari-deepss's or DeepSS 0.32's (kept on "
+                             "DeepSS's layers). Its network options are required (the "
                              "dss train flags default to them); song types may be added (the output layer grows, "
                              "known types keep their weights). Empty: start from scratch.", group="training")
     balance: bool = option(False, "Balance classes", "Weight each sample's loss by the inverse frequency of its class "

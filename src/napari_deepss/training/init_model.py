@@ -8,8 +8,16 @@ anything is trained or written). Song types may differ: the output layer gets
 one column per class of the new dataset, a class the source knows keeps its
 weights (matched by name), a new class starts from fresh weights, and a class
 the new dataset lacks is dropped (:func:`initialise`). ``_params.yaml`` records
-where the weights came from (:data:`RECORD_KEY`). A network trained by
-DeepSS itself is refused: its layers are not the ones trained here.
+where the weights came from (:data:`RECORD_KEY`).
+
+A network trained by DeepSS 0.32 (or continued here from one) is continued
+on DeepSS's own layers (channel normalisation, kapre's STFT frontend;
+:mod:`napari_deepss.models.deepss`), not ours: its options read as ours where
+DeepSS's params share the name, the new network is built by
+``build_deepss_model`` and its weights are copied layer by layer in DeepSS's
+order, and its ``_params.yaml`` says ``architecture: deepss``
+(:data:`~napari_deepss.network_params.ARCHITECTURE_KEY`), so that loading
+rebuilds DeepSS's layers too.
 
 :func:`source_network_options` reads the source's network options without
 TensorFlow, so the ``dss train`` flags and the Train form can default to them.
@@ -25,7 +33,8 @@ import numpy as np
 from ..errors import FileFormatError
 from ..models.spec import NetworkOptions, NetworkSpec
 from ..network_files import network_paths
-from ..network_params import check_prediction_params, is_deepss_params, read_params
+from ..network_params import (ARCHITECTURE_KEY, DEEPSS_ARCHITECTURE, check_prediction_params, deepss_architecture,
+                              deepss_refusal, has_deepss_architecture, read_params)
 
 #: the key of ``_params.yaml`` that says which network the weights came from
 RECORD_KEY = "init_model_source"
@@ -35,12 +44,17 @@ _NOT_ARCHITECTURE = ("nb_classes", "model_name")
 
 
 def _source_params(prefix: str | os.PathLike) -> tuple[Path, Path, dict]:
+    """The source's files and params; a DeepSS network's with its implicit options made explicit."""
     model_path, params_path = network_paths(prefix)
     params = check_prediction_params(read_params(params_path), params_path)
-    if is_deepss_params(params):
-        raise FileFormatError(params_path, "a network trained by DeepSS itself cannot be trained on here: its layers "
-                              "(DeepSS's normalisation and frontend) are not those of the networks trained by "
-                              "napari-deepss; start from scratch or from a network trained here")
+    if has_deepss_architecture(params):
+        problem = deepss_refusal(params)
+        if problem:
+            raise FileFormatError(params_path, f"{problem} (and continued)")
+        try:
+            params = {**params, **deepss_architecture(params)}
+        except KeyError as err:
+            raise FileFormatError(params_path, f"{err.args[0]}: missing; the network cannot be rebuilt") from None
     return model_path, params_path, params
 
 
@@ -51,10 +65,11 @@ def source_network_options(prefix: str | os.PathLike) -> dict:
 
 
 def check_init_model(prefix: str | os.PathLike, params: dict) -> dict:
-    """The source's params, after checking that the run ``params`` describe can start from its weights.
+    """What the new network's params take from the source (DeepSS's architecture, or nothing), after checking
+    that the run ``params`` describe can start from its weights.
 
     Raises :class:`~napari_deepss.errors.FileFormatError` for a missing or
-    foreign network and ValueError naming the first network option that differs.
+    unreadable network and ValueError naming the first network option that differs.
     """
     _, params_path, source = _source_params(prefix)
     try:
@@ -64,13 +79,16 @@ def check_init_model(prefix: str | os.PathLike, params: dict) -> dict:
     mine = NetworkSpec.from_options(params)
     for f in NetworkSpec.fields():
         if f.name not in _NOT_ARCHITECTURE and getattr(mine, f.name) != getattr(theirs, f.name):
-            raise ValueError(f"init_model: {f.name} is {_value(getattr(theirs, f.name))} in {params_path.name} but "
+            wanted = _value(getattr(theirs, f.name))
+            fix = (f"make the dataset with {wanted} channel(s)" if f.name == "nb_channels"
+                   else f"set {f.name} to {wanted}")
+            raise ValueError(f"init_model: {f.name} is {wanted} in {params_path.name} but "
                              f"{_value(getattr(mine, f.name))} here; continuing from a network needs its architecture "
-                             f"(set {f.name} to {_value(getattr(theirs, f.name))})")
+                             f"({fix})")
     if float(source["samplerate_x_Hz"]) != float(params["samplerate_x_Hz"]):
         raise ValueError(f"init_model: the network was trained at {source['samplerate_x_Hz']} Hz but the dataset is "
                          f"at {params['samplerate_x_Hz']} Hz; make the dataset at the network's rate")
-    return source
+    return {ARCHITECTURE_KEY: DEEPSS_ARCHITECTURE} if has_deepss_architecture(source) else {}
 
 
 def _value(value) -> str:
@@ -80,20 +98,19 @@ def _value(value) -> str:
 def initialise(model, prefix: str | os.PathLike, class_names: list[str]) -> dict:
     """Give ``model`` the weights of the network ``prefix`` (output columns matched by class name); the record.
 
-    Every layer with weights is matched by name. The last one (the output
-    layer, whose last axis holds the classes) gets the source's column of each
-    class it shares; its columns of new classes keep their fresh initial values.
+    Every layer with weights is matched by name, or in order for DeepSS's
+    layers. The last one (the output layer, whose last axis holds the classes)
+    gets the source's column of each class it shares; its columns of new
+    classes keep their fresh initial values.
     """
+    from ..models.h5_weights import weighted_layers
     from ..network_files import load_network
 
     source_model, source = load_network(prefix)
     source_classes = [str(n) for n in source["class_names"]]
-    sources = {layer.name: layer for layer in source_model.layers if layer.weights}
-    layers = [layer for layer in model.layers if layer.weights]
-    for layer in layers:
-        if layer.name not in sources:
-            raise ValueError(f"init_model: the network {prefix} has no layer {layer.name!r}")
-        old = sources[layer.name].get_weights()
+    layers, sources = weighted_layers(model), weighted_layers(source_model)
+    for layer, source_layer in zip(layers, _matching(layers, sources, prefix, has_deepss_architecture(source))):
+        old = source_layer.get_weights()
         if layer is layers[-1]:
             old = _class_columns(layer.get_weights(), old, source_classes, class_names)
         if [w.shape for w in old] != [tuple(w.shape) for w in layer.weights]:
@@ -104,6 +121,21 @@ def initialise(model, prefix: str | os.PathLike, class_names: list[str]) -> dict
     return {"model": str(model_path.resolve()), "params": str(params_path.resolve()), "class_names": source_classes,
             "added": [n for n in class_names if n not in source_classes],
             "dropped": [n for n in source_classes if n not in class_names]}
+
+
+def _matching(layers: list, sources: list, prefix, in_order: bool) -> list:
+    """The source's layer for each of ``layers`` (both: layers with weights): by name, or in order (DeepSS's layers
+    have Keras's automatic names, which depend on what the process built before)."""
+    if in_order:
+        if len(sources) != len(layers):
+            raise ValueError(f"init_model: the network {prefix} has {len(sources)} layers with weights, this one "
+                             f"{len(layers)}")
+        return sources
+    by_name = {layer.name: layer for layer in sources}
+    for layer in layers:
+        if layer.name not in by_name:
+            raise ValueError(f"init_model: the network {prefix} has no layer {layer.name!r}")
+    return [by_name[layer.name] for layer in layers]
 
 
 def _class_columns(fresh: list[np.ndarray], old: list[np.ndarray], old_classes: list[str],

@@ -92,7 +92,7 @@ def train(
     paths = dict(zip(("model", "params", "results"), _outputs(stem)))
     params = _params(config, attrs, splits, ranges)
     if config.init_model:
-        check_init_model(config.init_model, params)
+        params.update(check_init_model(config.init_model, params))  # a DeepSS network: continued on its layers
     write_params(paths["params"], params)
     with _console_unless(progress, config.verbose) as progress:
         model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event())
@@ -225,7 +225,7 @@ def _fit(config, params, parts, model_path, progress, stop):
     import keras
     import tensorflow as tf
 
-    from ..models import NetworkSpec, build_model
+    from ..models import build_network
     from .callbacks import TrainingMonitor
 
     if config.seed is not None:
@@ -233,7 +233,7 @@ def _fit(config, params, parts, model_path, progress, stop):
     strategy = _mirrored_strategy(tf) if config.multi_gpu else tf.distribute.get_strategy()
     params["nb_replicas"] = strategy.num_replicas_in_sync
     with strategy.scope():
-        model = build_model(NetworkSpec.from_options(params))
+        model = build_network(params)
         if config.init_model:
             params[INIT_RECORD_KEY] = initialise(model, config.init_model, params["class_names"])
         model.compile(
