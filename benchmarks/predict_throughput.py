@@ -36,12 +36,13 @@ def recording(minutes: float, rate: float) -> np.ndarray:
     return (tones + 0.05 * rng.standard_normal(len(t))).astype(np.float32)[:, np.newaxis]
 
 
-def network(rate: float, **variant):
+def network(rate: float, classes: dict = CLASSES, **variant):
+    """``(model, params)`` with random weights; ``classes``: class_names and class_types."""
     from napari_deepss.models import NetworkSpec, build_model
 
     config = TrainConfig(data_dir="unused", **NETWORK, **variant)
-    params = {**config.to_dict(), **CLASSES, "samplerate_x_Hz": rate, "nb_channels": 1,
-              "nb_classes": len(CLASSES["class_names"]), "use_separable": config.separable_blocks(),
+    params = {**config.to_dict(), **classes, "samplerate_x_Hz": rate, "nb_channels": 1,
+              "nb_classes": len(classes["class_names"]), "use_separable": config.separable_blocks(),
               "data_padding": config.data_padding, "stride": config.stride}
     return build_model(NetworkSpec.from_options(params)), params
 

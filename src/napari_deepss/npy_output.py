@@ -9,10 +9,13 @@ Resident memory stays at one block.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -46,10 +49,29 @@ class NpyOutput:
 
     def write_rows(self, start: int, rows: np.ndarray) -> None:
         """Write ``rows`` (cast to the array's dtype) from row ``start`` on."""
-        data = np.ascontiguousarray(rows, dtype=self.dtype).reshape(-1, self.columns)
+        with self.opened() as out:
+            out.write_rows(start, rows)
+
+    @contextlib.contextmanager
+    def opened(self) -> Iterator[NpyWriter]:
+        """The array kept open while many row blocks are written (one open and close for all)."""
         with open(self.path, "r+b") as f:
-            f.seek(self.header_bytes + start * self.columns * self.dtype.itemsize)
-            f.write(memoryview(data).cast("B"))
+            yield NpyWriter(self, f)
+
+
+@dataclass(frozen=True)
+class NpyWriter:
+    """An :class:`NpyOutput` open for writing."""
+
+    array: NpyOutput
+    file: BinaryIO
+
+    def write_rows(self, start: int, rows: np.ndarray) -> None:
+        """Write ``rows`` (cast to the array's dtype) from row ``start`` on."""
+        a = self.array
+        data = np.ascontiguousarray(rows, dtype=a.dtype).reshape(-1, a.columns)
+        self.file.seek(a.header_bytes + start * a.columns * a.dtype.itemsize)
+        self.file.write(memoryview(data).cast("B"))
 
 
 def _allocate(f, size: int) -> None:

@@ -8,8 +8,10 @@ recording's own edge). Chunks are predicted a batch at a time and their
 probabilities streamed into the post-processing (:mod:`.postprocess`), so
 memory stays bounded for recordings of hours: besides the float32 audio, only
 one batch of probabilities exists at a time. The whole probability trace is
-kept only on request, as float32 in memory or in an ``.npy`` file on disk
-(``keep_probabilities``; returned as a read-only memory map of it).
+kept only on request, as float32 in memory or in an ``.npy`` file on disk,
+float16 by default and optionally at a lower rate, with a JSON file beside it
+that says what its rows are (``keep_probabilities``; returned as a read-only
+memory map of it; :mod:`.probability_files`).
 
 Audio at another rate than the network's (``samplerate_x_Hz``) is resampled
 (polyphase filter) first. A network trained by DeepSS itself runs on DeepSS's
@@ -25,20 +27,17 @@ import contextlib
 import os
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from .annotations import Annotations
-from .atomic import atomic_path
 from .audio import check_finite, load_audio
 from .chunk_layout import ChunkLayout
-from .disk_space import require_free_space
 from .errors import FileFormatError
 from .jobs import Progress, ProgressCallback, check_stop
-from .npy_output import NpyOutput, npy_bytes
 from .network_params import is_deepss_params
 from .postprocess import Postprocessor, PostprocessOptions, clip_segments
+from .probability_files import ProbabilityFormat, probability_store
 from .resampling import resample, resampling_factors
 from .target_annotations import annotations_of
 
@@ -55,8 +54,9 @@ class Prediction:
     class_types: list[str]
     samplerate: float  # rate of the probabilities (the network's)
     duration_seconds: float  # of the recording
-    probabilities: np.ndarray | None = None  # [samples, classes] float32 when kept
+    probabilities: np.ndarray | None = None  # [rows, classes] when kept
     options: PostprocessOptions | None = None  # the post-processing that made the events and segments
+    probabilities_rate: float | None = None  # rows of ``probabilities`` per second (the network's rate, or lower)
 
     def annotations(self) -> Annotations:
         """The detections as an annotation table in time order; song types without detections get placeholders."""
@@ -72,6 +72,7 @@ def predict(
     options: PostprocessOptions | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     keep_probabilities: bool | str | os.PathLike = False,
+    probability_format: ProbabilityFormat | None = None,
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
 ) -> Prediction:
@@ -83,7 +84,8 @@ def predict(
     ``options``: the :class:`PostprocessOptions` (default: the network's
     own, :meth:`PostprocessOptions.from_params`). ``keep_probabilities``:
     ``True`` returns them as a float32 array; a path (``.npy``) writes them
-    there and returns a read-only memory map of it. ``progress`` counts samples
+    there in ``probability_format`` (default: float16 at the network's rate)
+    and returns a read-only memory map of it. ``progress`` counts samples
     at the network's rate, one report per batch; setting ``stop`` raises
     :class:`~napari_deepss.jobs.Stopped` after the current batch and leaves no
     file behind.
@@ -102,25 +104,22 @@ def predict(
     options = options or PostprocessOptions.from_params(params)
     post = Postprocessor(class_names, class_types, model_rate, options, deepss_rules=is_deepss_params(params))
     with contextlib.ExitStack() as files:
-        store = _probability_store(keep_probabilities, len(x), len(class_names), files)
+        store = probability_store(keep_probabilities, len(x), class_names, model_rate, probability_format, files)
         for start, probabilities in layout.predict(model, x, batch_size):
             post.add(probabilities)
-            if store is not None:
-                store.write_rows(start, probabilities)
+            store.write_rows(start, probabilities)
             if progress is not None:
                 progress(Progress(start + len(probabilities), len(x)))
             check_stop(stop, f"prediction of {source} was stopped; nothing was written")
-    if isinstance(store, NpyOutput):  # renamed to its final path now: reopen read-only
-        store = _InMemory(np.load(keep_probabilities, mmap_mode="r"))
+        store.finish()
     events, segments = post.finish()
     return Prediction(
         events={n: np.clip(t, 0.0, duration) for n, t in events.items()},
         segments={n: clip_segments(t, duration) for n, t in segments.items()},
-        class_names=class_names,
-        class_types=class_types,
+        class_names=class_names, class_types=class_types,
         samplerate=model_rate,
         duration_seconds=duration,
-        probabilities=None if store is None else store.array,
+        probabilities=store.result(), probabilities_rate=store.rate,  # a file: read back under its final name
         options=options,
     )
 
@@ -148,31 +147,3 @@ def _samples(audio, samplerate: float | None) -> tuple[np.ndarray, float]:
         raise ValueError(f"samples must be [samples, channels] and not empty, got shape {x.shape}")
     check_finite(x, samplerate, "the audio samples")
     return x, float(samplerate)
-
-
-@dataclass(frozen=True)
-class _InMemory:
-    """Probabilities kept as an array: :class:`~napari_deepss.npy_output.NpyOutput`'s ``write_rows`` in memory."""
-
-    array: np.ndarray
-
-    def write_rows(self, start: int, rows: np.ndarray) -> None:
-        self.array[start:start + len(rows)] = rows
-
-
-def _probability_store(keep, n_samples: int, n_classes: int, files: contextlib.ExitStack):
-    """Where the probabilities go: nowhere, a float32 array, or an ``.npy`` file written atomically.
-
-    The file is checked against the free disk space and allocated in full
-    first, so a full disk is an error naming it before any work is done.
-    """
-    if keep is False or keep is None:
-        return None
-    if keep is True:
-        return _InMemory(np.empty((n_samples, n_classes), dtype=np.float32))
-    path = Path(keep)
-    if path.suffix != ".npy":
-        raise FileFormatError(path, "probabilities are written as .npy: give a path ending in .npy")
-    require_free_space(path, npy_bytes((n_samples, n_classes), np.float32))
-    tmp = files.enter_context(atomic_path(path))
-    return NpyOutput.create(tmp, n_samples, n_classes, np.float32)

@@ -10,7 +10,9 @@ line that is not start-up information (errors while loading stay visible).
 It is called where TensorFlow is first imported: when a network is loaded
 (:func:`~napari_deepss.network_files.load_network`) and when training builds
 one, so ``dss`` commands, the child jobs of the napari widgets and the Python
-API are quiet alike; ``dss train --log-messages`` shows the messages.
+API are quiet alike; ``dss train --log-messages`` shows the messages. Right
+after the import it sizes TensorFlow's thread pools (:mod:`.cpu_threads`),
+which must happen before TensorFlow runs anything.
 """
 
 from __future__ import annotations
@@ -21,22 +23,27 @@ import re
 import sys
 import tempfile
 
+from .cpu_threads import set_tensorflow_threads, tensorflow_threads
+
 #: lines of TensorFlow's C++ start-up logging (absl): information and warnings, and absl's note about them
 START_UP_NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\) is called|[IW]\d{4} \d\d:)")
 
 
-def quiet_tensorflow(show: bool = False) -> None:
-    """Import TensorFlow and Keras now, their start-up messages hidden (unless ``show``); no-op once imported."""
+def quiet_tensorflow(show: bool = False, threads: int | None = None) -> None:
+    """Import TensorFlow and Keras now, their start-up messages hidden (unless ``show``); no-op once imported.
+
+    ``threads``: the size of TensorFlow's thread pools (None or 0: :func:`~.cpu_threads.tensorflow_threads`).
+    """
     if "tensorflow" in sys.modules:
         return
-    if show:
-        import keras  # noqa: F401
+    n = tensorflow_threads(threads)  # a bad DSS_THREADS fails before the slow import
+    if not show:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hides C++ info, warnings and errors after start-up
+    with contextlib.nullcontext() if show else _stderr_without(START_UP_NOISE):
         import tensorflow  # noqa: F401
-        return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hides C++ info, warnings and errors after start-up
-    with _stderr_without(START_UP_NOISE):
+
+        set_tensorflow_threads(n)  # before Keras, whose import may start TensorFlow's runtime
         import keras  # noqa: F401
-        import tensorflow  # noqa: F401
 
 
 @contextlib.contextmanager

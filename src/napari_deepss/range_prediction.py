@@ -21,6 +21,7 @@ from .audio import load_audio
 from .jobs import ProgressCallback
 from .postprocess import PostprocessOptions
 from .prediction import DEFAULT_BATCH_SIZE, Prediction, predict, resolve_model
+from .probability_files import ProbabilityFormat
 
 
 def predict_range(
@@ -33,6 +34,7 @@ def predict_range(
     options: PostprocessOptions | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     keep_probabilities: bool | str | os.PathLike = False,
+    probability_format: ProbabilityFormat | None = None,
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
 ) -> tuple[Prediction, float]:
@@ -41,11 +43,12 @@ def predict_range(
     ``audio``, ``model`` and the other arguments are those of
     :func:`~napari_deepss.prediction.predict`. The prediction's
     ``probabilities`` (when kept) cover the range from ``start`` (seconds, the
-    range's start within the recording) at the network's rate.
+    range's start within the recording) at ``probabilities_rate``.
     """
     if time_range is None:
         return predict(audio, model, samplerate=samplerate, params=params, options=options, batch_size=batch_size,
-                       keep_probabilities=keep_probabilities, progress=progress, stop=stop), 0.0
+                       keep_probabilities=keep_probabilities, probability_format=probability_format,
+                       progress=progress, stop=stop), 0.0
     model, params = resolve_model(model, params)
     if isinstance(audio, (str, os.PathLike)):
         audio, samplerate = load_audio(audio)
@@ -59,7 +62,8 @@ def predict_range(
     first = int(max(0.0, start - margin) * samplerate)
     last = int(np.ceil(min(duration, stop_time + margin) * samplerate))
     part = predict(samples[first:last], model, samplerate=samplerate, params=params, options=options,
-                   batch_size=batch_size, keep_probabilities=keep_probabilities, progress=progress, stop=stop)
+                   batch_size=batch_size, keep_probabilities=keep_probabilities,
+                   probability_format=probability_format, progress=progress, stop=stop)
     return _within(part, first / samplerate, start, stop_time, duration), start
 
 
@@ -71,7 +75,8 @@ def _within(part: Prediction, offset: float, start: float, stop: float, duration
                 for name, times in part.segments.items()}
     probabilities = part.probabilities
     if probabilities is not None:
-        first = int(round((start - offset) * part.samplerate))
-        probabilities = probabilities[first:first + int(round((stop - start) * part.samplerate))]
+        rate = part.probabilities_rate
+        first = int(round((start - offset) * rate))
+        probabilities = probabilities[first:first + int(round((stop - start) * rate))]
     return dataclasses.replace(part, events=events, segments=segments, duration_seconds=duration,
                                probabilities=probabilities)

@@ -64,10 +64,11 @@ def test_predict_into_another_folder_with_probabilities(tiny_network, recordings
     prefix, _ = tiny_network
     out = tmp_path / "out"
     assert main(["predict", str(recordings / "new.wav"), prefix + "_model.h5", "--out-dir", str(out),
-                 "--save-probabilities"]) == 0
+                 "--save-probabilities", "--probabilities-dtype", "float32"]) == 0
     # the outputs, their provenance records (a hidden folder) and the run's summary; nothing else (no temporary files)
     assert sorted(p.name for p in out.iterdir()) == [".dss-predict", "new_annotations.csv", "new_definitions.csv",
-                                                     "new_probabilities.npy", "predict_summary.csv"]
+                                                     "new_probabilities.json", "new_probabilities.npy",
+                                                     "predict_summary.csv"]
     assert [p.name for p in (out / ".dss-predict").iterdir()] == ["new_annotations.csv.json"]
     probabilities = np.load(out / "new_probabilities.npy")
     assert probabilities.shape == (30000, 2) and probabilities.dtype == np.float32

@@ -111,7 +111,8 @@ def test_stopping_a_cluster_run_leaves_finished_files_and_no_partial_ones(fly_ne
     assert 1 <= len(done) < 6 and outcome.count(PENDING) == 6 - len(done)
     written = sorted(p.name for p in folder.iterdir() if not p.suffix == ".wav")
     assert written == sorted([".dss-predict", "predict_summary.csv", *(f"{s}_annotations.csv" for s in done),
-                              *(f"{s}_definitions.csv" for s in done), *(f"{s}_probabilities.npy" for s in done)])  # no temporary (.part) files
+                              *(f"{s}_definitions.csv" for s in done), *(f"{s}_probabilities.npy" for s in done),
+                              *(f"{s}_probabilities.json" for s in done)])  # no temporary (.part) files
     assert not any(cluster[1].processing().values())  # no worker is left predicting
 
 

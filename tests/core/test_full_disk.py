@@ -19,6 +19,7 @@ from napari_deepss.cli import main
 from napari_deepss.dataset import make_dataset
 from napari_deepss.errors import OutputError
 from napari_deepss.prediction import predict
+from napari_deepss.probability_files import ProbabilityFormat
 
 
 
@@ -61,8 +62,8 @@ def test_predict_probabilities_on_a_small_disk(amplitude, tmp_path, capsys):
     with small_disk(tmp_path / "disk", 128) as disk:
         assert main(["predict", str(wav), prefix, "--out-dir", str(disk), "--save-probabilities"]) == 1
         err = capsys.readouterr().err
-        # 12 s at 2.5 kHz, 3 classes of float32 (and a 128-byte header); the recording is listed as failed
-        assert f"dss predict: failed: {wav}: {disk / 'stereo_probabilities.npy'}: needs 360 kB of disk space" in err
+        # 12 s at 2.5 kHz, 3 classes of float16 (and a 128-byte header); the recording is listed as failed
+        assert f"dss predict: failed: {wav}: {disk / 'stereo_probabilities.npy'}: needs 180 kB of disk space" in err
         assert _contents(disk) == ["predict_summary.csv"]
 
 
@@ -71,8 +72,13 @@ def test_simulated_little_free_space(fly_folder, amplitude, tmp_path, monkeypatc
     with pytest.raises(OutputError, match=r"fly.npy: needs 901 kB of disk space, but only 4 kB are free"):
         make_dataset(fly_folder, tmp_path / "fly.npy")
     prefix, wav = amplitude
+    with pytest.raises(OutputError, match=r"p.npy: needs 180 kB of disk space, but only 4 kB are free"):
+        predict(wav, prefix, keep_probabilities=tmp_path / "p.npy")  # float16
     with pytest.raises(OutputError, match=r"p.npy: needs 360 kB of disk space, but only 4 kB are free"):
-        predict(wav, prefix, keep_probabilities=tmp_path / "p.npy")
+        predict(wav, prefix, keep_probabilities=tmp_path / "p.npy", probability_format=ProbabilityFormat("float32"))
+    with pytest.raises(OutputError, match=r"p.npy: needs 7.33 kB of disk space, but only 4 kB are free"):
+        # 1200 rows at 100 Hz: 7200 bytes and the header
+        predict(wav, prefix, keep_probabilities=tmp_path / "p.npy", probability_format=ProbabilityFormat(rate=100.0))
     assert _contents(tmp_path) == ["fly"]
 
 

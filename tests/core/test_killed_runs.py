@@ -110,5 +110,6 @@ def test_predict_killed_halfway(fly_wav, tmp_path, capsys):
     assert main(["predict", str(wav), prefix, "--out-dir", str(out), "--save-probabilities"]) == 0
     _removal_reported(capsys.readouterr().err, 1, out / "stereo_probabilities.npy")
     assert sorted(p.name for p in out.iterdir()) == [".dss-predict", "predict_summary.csv", "stereo_annotations.csv",
-                                                     "stereo_definitions.csv", "stereo_probabilities.npy"]
+                                                     "stereo_definitions.csv", "stereo_probabilities.json",
+                                                     "stereo_probabilities.npy"]
     assert hashes(wav.parent) == before

@@ -78,7 +78,7 @@ def run(request: dict, *, progress: ProgressCallback, stop: threading.Event) -> 
                                           progress=progress, stop=stop)
         band, band_rate = None, prediction.samplerate
         if prediction.probabilities is not None:
-            band, band_rate = pooled_rows(prediction.probabilities, prediction.samplerate)
+            band, band_rate = pooled_rows(prediction.probabilities, prediction.probabilities_rate)
     table = prediction.annotations()
     return {"names": table.names, "start_seconds": table.start_seconds, "stop_seconds": table.stop_seconds,
             "song_types": table.song_types, "class_names": prediction.class_names, "band": band,

@@ -15,9 +15,11 @@ import sys
 import threading
 
 from ..annotations import ANNOTATIONS_SUFFIX
+from ..cpu_threads import ENVIRONMENT
 from ..options import add_arguments, given_values
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
+from ..probability_files import DTYPES, ProbabilityFormat
 from .interrupt import stop_on_first_interrupt
 
 DESCRIPTION = f"""\
@@ -69,10 +71,22 @@ def register(subparsers) -> None:
                         help="predict again the recordings whose outputs are up to date (never replaces files "
                         "this command did not write; that needs --overwrite)")
     parser.add_argument("--save-probabilities", action="store_true",
-                        help="also write <stem>_probabilities.npy: float32 [samples, classes] at the network's rate")
+                        help="also write <stem>_probabilities.npy, the class probabilities [rows, classes], and "
+                        "<stem>_probabilities.json, which gives their rate (samplerate_Hz) and class names")
+    parser.add_argument("--probabilities-dtype", choices=DTYPES, default=None,
+                        help="number type of the saved probabilities (default: float16, half the size of float32 "
+                        "and exact to about 0.0005)")
+    parser.add_argument("--probabilities-rate", type=float, default=None, metavar="HZ",
+                        help="save the probabilities at this lower rate: each row is the mean over a block of "
+                        "round(network rate / HZ) samples (default: the network's rate; the exact rate is in the "
+                        ".json file)")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
                         help="chunks predicted at once; more is faster and needs more memory "
                         f"(default: {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--threads", type=int, default=0, metavar="N",
+                        help=f"TensorFlow threads (with --workers: per worker); 0 (default): the {ENVIRONMENT} "
+                        "environment variable if set, else the cores this process may use (CPU affinity and "
+                        "container limits respected), shared among the --workers")
     cluster = parser.add_argument_group("Dask cluster (pip install 'napari-deepss[cluster]')")
     where = cluster.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, metavar="N",
@@ -93,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.threads < 0:
+        raise ValueError(f"--threads must be 0 (automatic) or more, got {args.threads}")
+    probability_format = _probability_format(args)
     options = _postprocessing(args)
     recordings = find_recordings(args.sources, recursive=args.recursive)
     stop = threading.Event()
@@ -103,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
             outcome = predict_corpus(
                 recordings, args.model_prefix, options=options, suffix=args.suffix,
                 out_dir=args.out_dir, summary=args.summary, overwrite=args.overwrite, force=args.force,
-                save_probabilities=args.save_probabilities, batch_size=args.batch_size, workers=args.workers,
+                save_probabilities=args.save_probabilities, probability_format=probability_format,
+                batch_size=args.batch_size, threads=args.threads or None, workers=args.workers,
                 scheduler=args.scheduler, progress=_with_file_lines(bar), stop=stop)
     except Stopped as stopped:
         outcome = stopped.result
@@ -115,6 +133,14 @@ def run(args: argparse.Namespace) -> int:
         print("dss predict: stopped; run the same command again to predict the rest", file=sys.stderr)
         return 130
     return 1 if counts[FAILED] else 0
+
+
+def _probability_format(args: argparse.Namespace) -> ProbabilityFormat:
+    given = [flag for flag, value in (("--probabilities-dtype", args.probabilities_dtype),
+                                      ("--probabilities-rate", args.probabilities_rate)) if value is not None]
+    if given and not args.save_probabilities:
+        raise ValueError(f"{' and '.join(given)} describe(s) the saved probabilities: add --save-probabilities")
+    return ProbabilityFormat(args.probabilities_dtype or "float16", args.probabilities_rate)
 
 
 def _postprocessing(args: argparse.Namespace) -> PostprocessOptions:

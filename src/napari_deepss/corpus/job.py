@@ -29,6 +29,7 @@ from ..errors import FileFormatError
 from ..jobs import Progress, ProgressCallback, Stopped
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
+from ..probability_files import ProbabilityFormat
 from .outputs import SUMMARY_NAME, Recipe, corpus_root, output_state, plan_outputs
 from .summary import write_summary
 from .task import FAILED, PENDING, SKIPPED, FileResult, FileTask, describe_error, predict_file
@@ -71,7 +72,9 @@ def predict_corpus(
     overwrite: bool = False,
     force: bool = False,
     save_probabilities: bool = False,
+    probability_format: ProbabilityFormat | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    threads: int | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     progress: ProgressCallback | None = None,
@@ -85,8 +88,10 @@ def predict_corpus(
     Outputs of an earlier run that are up to date are skipped unless
     ``force``; a file this program did not write (a person's annotations)
     stops the run before anything is predicted, unless ``overwrite``.
-    ``workers``: a local Dask cluster of that many processes; ``scheduler``:
-    the address (or scheduler file) of a running Dask cluster.
+    ``save_probabilities``: also ``<stem>_probabilities.npy`` in ``probability_format``
+    (:mod:`~napari_deepss.probability_files`). ``threads``: TensorFlow's in each process
+    (:mod:`~napari_deepss.cpu_threads`). ``workers``: a local Dask cluster of that many
+    processes; ``scheduler``: the address (or scheduler file) of a running Dask cluster.
     """
     if workers is not None and scheduler is not None:
         raise ValueError("give the number of local workers or a scheduler's address, not both")
@@ -97,12 +102,13 @@ def predict_corpus(
     recordings = list(dict.fromkeys(Path(os.path.normpath(Path(r).absolute())) for r in recordings))
     if not recordings:
         raise ValueError("no recordings to predict")
-    recipe, network_mtime = _recipe(network, options or PostprocessOptions(), save_probabilities)
+    form = (probability_format or ProbabilityFormat()) if save_probabilities else None
+    recipe, network_mtime = _recipe(network, options or PostprocessOptions(), form)
     rows, tasks = _plan(recordings, plan_outputs(recordings, suffix, out_dir), recipe, network_mtime,
                         overwrite, force)
     summary = Path(os.path.normpath(Path(summary or Path(out_dir or corpus_root(recordings)) / SUMMARY_NAME)
                                     .absolute()))
-    with _engine(tasks, recipe, batch_size, workers, scheduler) as engine:
+    with _engine(tasks, recipe, batch_size, threads, workers, scheduler) as engine:
         try:  # before any work: a summary that cannot be written fails now
             summary.parent.mkdir(parents=True, exist_ok=True)
             write_summary(summary, rows.values())
@@ -117,13 +123,13 @@ def predict_corpus(
     return outcome
 
 
-def _recipe(network, options: PostprocessOptions, save_probabilities: bool) -> tuple[Recipe, int]:
+def _recipe(network, options: PostprocessOptions, probabilities: ProbabilityFormat | None) -> tuple[Recipe, int]:
     """What makes this run's outputs, and the time the network last changed (FileFormatError if it is missing)."""
     from ..network_files import MODEL_SUFFIX, network_paths
 
     files = network_paths(network)
     prefix = os.path.normpath(files[0].absolute()).removesuffix(MODEL_SUFFIX)
-    return Recipe(prefix, options, save_probabilities), max(f.stat().st_mtime_ns for f in files)
+    return Recipe(prefix, options, probabilities), max(f.stat().st_mtime_ns for f in files)
 
 
 def _plan(recordings, planned, recipe: Recipe, network_mtime: int, overwrite: bool, force: bool):
@@ -157,16 +163,16 @@ def _plan(recordings, planned, recipe: Recipe, network_mtime: int, overwrite: bo
 
 
 @contextlib.contextmanager
-def _engine(tasks, recipe: Recipe, batch_size: int, workers: int | None, scheduler: str | None):
+def _engine(tasks, recipe: Recipe, batch_size: int, threads: int | None, workers: int | None, scheduler: str | None):
     """Where the tasks run: nowhere (nothing to do), this process, or a Dask cluster (started here for ``workers``)."""
     if not tasks:
         yield None
     elif workers is None and scheduler is None:
-        yield _InProcess(recipe, batch_size)
+        yield _InProcess(recipe, batch_size, threads)
     else:
         from .on_dask import DaskEngine
 
-        with DaskEngine(recipe, batch_size, workers=workers, scheduler=scheduler) as engine:
+        with DaskEngine(recipe, batch_size, threads=threads, workers=workers, scheduler=scheduler) as engine:
             yield engine
 
 
@@ -188,10 +194,12 @@ def _run(engine, tasks, rows: dict, summary: Path, tally: _Tally, stop) -> None:
 class _InProcess:
     """Today's path: the network loaded once in this process, the recordings predicted one after another."""
 
-    def __init__(self, recipe: Recipe, batch_size: int):
+    def __init__(self, recipe: Recipe, batch_size: int, threads: int | None):
         from ..prediction import resolve_model
+        from ..quiet_tensorflow import quiet_tensorflow
 
         self.recipe, self.batch_size = recipe, batch_size
+        quiet_tensorflow(threads=threads)
         self.network = resolve_model(recipe.network)
 
     def run(self, tasks, tally: _Tally, stop) -> Iterator[FileResult]:

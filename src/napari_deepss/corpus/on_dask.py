@@ -5,11 +5,12 @@ The client (the calling process) never imports TensorFlow. Each worker
 process loads the network once (cached by its files' paths and times) and
 predicts whole recordings with :func:`.task.predict_file`, the code of the
 single-process path, so the outputs are the same. TensorFlow's thread pools
-in a worker: a local cluster shares this machine's cores among its workers
-(each runs one recording at a time); on a running cluster each worker uses as
-many threads as it was given (its ``nthreads``; dask-jobqueue gives
-``cores / processes``). Progress within a recording arrives as worker events
-(at most one a second per recording). Stopping sets a flag in every worker,
+in a worker (:mod:`napari_deepss.cpu_threads`): the count asked for
+(``--threads``, ``DSS_THREADS``), else on a local cluster one worker's share
+of the cores this process may use (each runs one recording at a time), on a
+running cluster as many threads as the worker was given (its ``nthreads``;
+dask-jobqueue gives ``cores / processes``). Progress within a recording
+arrives as worker events (at most one a second per recording). Stopping sets a flag in every worker,
 which the running predictions check after each batch (ending without writing
 anything), and cancels the recordings not started; the run waits for the
 running ones, so that no worker is left writing.
@@ -30,6 +31,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..cpu_threads import requested_threads, tensorflow_threads
 from ..errors import MissingExtra
 from ..jobs import Progress
 from .outputs import Recipe
@@ -53,8 +55,9 @@ def _distributed():
 class DaskEngine:
     """A Dask client (and local cluster) for one corpus run; ``run`` yields results as recordings finish."""
 
-    def __init__(self, recipe: Recipe, batch_size: int, *, workers: int | None = None, scheduler: str | None = None):
-        self.recipe, self.batch_size = recipe, batch_size
+    def __init__(self, recipe: Recipe, batch_size: int, *, threads: int | None = None, workers: int | None = None,
+                 scheduler: str | None = None):
+        self.recipe, self.batch_size, self.threads = recipe, batch_size, threads
         self.workers, self.scheduler = workers, scheduler
         self._stack = contextlib.ExitStack()
 
@@ -63,17 +66,15 @@ class DaskEngine:
         with self._stack:
             if self.scheduler is not None:
                 self.client = self._stack.enter_context(_connect(distributed, self.scheduler))
-                self.tf_threads = None  # each worker: its own nthreads
+                self.tf_threads = requested_threads(self.threads)  # None: each worker its own nthreads
             else:
-                from dask.system import CPU_COUNT
-
                 with warnings.catch_warnings():  # "port 8787 in use" when another cluster runs: nothing to act on
                     warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
                     cluster = self._stack.enter_context(distributed.LocalCluster(
                         n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None,
                         silence_logs=logging.ERROR))
                 self.client = self._stack.enter_context(distributed.Client(cluster))
-                self.tf_threads = max(1, CPU_COUNT // self.workers)
+                self.tf_threads = tensorflow_threads(self.threads, share=self.workers)
                 self.client.run(exit_promptly)
             # the network's errors (a file missing, a model that does not load) once, not once per recording
             self.client.submit(check_network, self.recipe.network, self.tf_threads, pure=False).result()
@@ -192,27 +193,18 @@ def load_network(prefix: str, tf_threads: int | None):
     global network_loads
     from distributed import get_worker
 
-    from ..prediction import resolve_model
     from ..network_files import network_paths
+    from ..prediction import resolve_model
+    from ..quiet_tensorflow import quiet_tensorflow
 
     key = (prefix, *(f.stat().st_mtime_ns for f in network_paths(prefix)))
     with _network_lock:
         if key not in _network:
-            _limit_tensorflow_threads(tf_threads or get_worker().state.nthreads)
+            quiet_tensorflow(threads=tf_threads or get_worker().state.nthreads)
             _network.clear()
             _network[key] = resolve_model(prefix)
             network_loads += 1
         return _network[key]
-
-
-def _limit_tensorflow_threads(n: int) -> None:
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(n)
-        tf.config.threading.set_inter_op_parallelism_threads(n)
-    except RuntimeError:  # TensorFlow has started in this process already: its pools are fixed
-        pass
 
 
 def exit_promptly() -> None:

@@ -3,10 +3,10 @@
 Each recording's annotations go to ``<stem><suffix>`` beside it, or with an
 output folder to the same place below it as the recording is below the corpus
 root (the folder all recordings share), so the folders of a recursive run
-are mirrored. Beside the CSV lie ``<stem>_probabilities.npy`` (on request) and
-the CSV's provenance record ``.dss-predict/<csv name>.json``: the recording,
-network and post-processing options that made it, and the SHA-256 of its
-content. The record tells this run's own outputs from a person's files:
+are mirrored. Beside the CSV lie ``<stem>_probabilities.npy`` and its
+``.json`` description (on request) and the CSV's provenance record
+``.dss-predict/<csv name>.json``: the recording, network and post-processing
+options that made it, and the SHA-256 of its content. The record tells this run's own outputs from a person's files:
 
 - ``fresh``: written by a run with the same network and options, unchanged
   since, and newer than the recording and the network: skipped on a re-run;
@@ -32,6 +32,7 @@ from ..annotations import recording_stem
 from ..atomic import atomic_path
 from ..errors import FileFormatError
 from ..postprocess import PostprocessOptions
+from ..probability_files import ProbabilityFormat
 
 RECORD_FOLDER = ".dss-predict"
 PROBABILITIES_SUFFIX = "_probabilities.npy"
@@ -49,11 +50,11 @@ class Outputs:
 
 @dataclass(frozen=True)
 class Recipe:
-    """What makes an output: the network (absolute prefix), the post-processing and whether probabilities are kept."""
+    """What makes an output: the network (absolute prefix), the post-processing and the probabilities' format if kept."""
 
     network: str
     options: PostprocessOptions
-    probabilities: bool
+    probabilities: ProbabilityFormat | None
 
 
 def corpus_root(recordings: list[Path]) -> Path:
@@ -104,7 +105,8 @@ def output_state(recording: Path, outputs: Outputs, recipe: Recipe, network_mtim
         and record.get("recording") == str(recording)
         and record.get("network") == recipe.network
         and record.get("options") == recipe.options.to_dict()
-        and (not recipe.probabilities or (record.get("probabilities") and outputs.probabilities.is_file()))
+        and (not recipe.probabilities or (record.get("probabilities") and outputs.probabilities.is_file()
+                                          and record.get("probabilities_format") == recipe.probabilities.to_dict()))
     )
     return ("fresh" if fresh else "stale"), current
 
@@ -116,6 +118,7 @@ def write_record(outputs: Outputs, recording: Path, recipe: Recipe, csv_text: st
         "network": recipe.network,
         "options": recipe.options.to_dict(),
         "probabilities": outputs.probabilities.name if recipe.probabilities else None,
+        "probabilities_format": recipe.probabilities.to_dict() if recipe.probabilities else None,
         "csv_sha256": digest(csv_text.encode("utf-8")),
         "previous_csv_sha256": previous,
     }

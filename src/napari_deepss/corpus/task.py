@@ -78,6 +78,7 @@ def predict_file(
         model, params = network
         prediction = predict(task.recording, model, params=params, options=recipe.options, batch_size=batch_size,
                              keep_probabilities=task.outputs.probabilities if recipe.probabilities else False,
+                             probability_format=recipe.probabilities,
                              progress=progress, stop=stop)
         table = prediction.annotations()
         write_prediction(table, task, recipe)

@@ -135,6 +135,9 @@ class TrainConfig(NetworkOptions, TrainingDataOptions):
                           "a line of losses per epoch.", group=ADVANCED, choices=VERBOSITY)
     log_messages: bool = option(False, "Log messages", "Print napari-deepss's log messages and TensorFlow's start-up "
                                 "messages on the terminal.", group=ADVANCED)
+    threads: int = option(0, "Threads", "TensorFlow threads for the computation; 0: the cores this process may use "
+                          "(CPU affinity and container limits respected), or the DSS_THREADS environment variable.",
+                          group=ADVANCED, minimum=0)
     multi_gpu: bool = option(False, "Use all GPUs", "Spread training over all visible GPUs with "
                              "tf.distribute.MirroredStrategy (without a GPU: over the logical CPU devices).",
                              group=ADVANCED)

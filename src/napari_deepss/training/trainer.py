@@ -221,7 +221,7 @@ def _params(config: TrainConfig, attrs: dict, splits: dict[str, Split], ranges: 
 
 def _fit(config, params, parts, model_path, progress, stop):
     """Build, compile and train the model; returns it (best weights) and the monitor."""
-    quiet_tensorflow(show=config.log_messages)
+    quiet_tensorflow(show=config.log_messages, threads=config.threads)
     import keras
     import tensorflow as tf
 
