@@ -1,4 +1,4 @@
-"""FLOPs and context counted from a network's layers (napari_deepss.model_flops), against hand counts and a perturbed input."""
+"""FLOPs and context counted from a network's layers (napari_deepss.model_flops): hand counts, a perturbed input."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_flops_of_the_stft_network_count_the_frontend_at_its_frame_rate():
 
 def test_context_is_how_far_a_changed_sample_moves_the_output():
     model = tiny_model(60)
-    assert context_samples(model) == 1 + 4 * 2 // 2 * 1  # conv: 1 to each side; separable: 4 more (kernel 5, dilation 2)
+    assert context_samples(model) == 1 + 4  # conv: 1 to each side; separable: 4 more (kernel 5, dilation 2)
     x = np.random.default_rng(0).standard_normal((1, 60, 2)).astype("float32")
     changed = x.copy()
     changed[0, 30] += 3.0
