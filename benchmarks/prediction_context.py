@@ -18,11 +18,27 @@ by napari-deepss (the fixture ``fly_stft_7045dc4``), the tiny fly network the pr
 = its padding), and DeepSS's trained ``fly_tcn`` (context only: DeepSS networks keep DeepSS's grid).
 
     python benchmarks/prediction_context.py [--seconds 6]
+    python benchmarks/prediction_context.py --batching   # prediction samples/s by batch size only
+
+Measured (2 cores shared with other jobs, load 7-12; 6 s of real audio per network):
+
+    network                      work  context: layers / measured  padding  long pass vs today: max, > 1e-4
+    docs (random weights)        3.96       1,443 / 1,084              96       0.999, 99.7% of samples
+    bird stft (random weights)   3.97      23,152 / 13,065             96       0.93, 100%
+    4 channels (random weights)  3.82       1,443 / 1,147              96       0.71, 98.2%
+    fly_stft_7045dc4 (trained)   3.93         120 / 92                 16       5.2e-3, 9.3% (42 pulses in both)
+    tests' tiny fly (trained)    3.96           3 / 3                   3       0 (identical)
+    DeepSS fly_tcn (trained)     1.16 (DeepSS's grid)  226 / 172       32       -
+
+Only a network whose context fits in its padding keeps its probabilities in long blocks. By batch size
+(8 / 32 / 128 chunks): docs 7.5k / 8.2k / 6.5k samples/s, bird stft 99k / 139k / 125k samples/s, 94-100% of
+the time inside the network: 32, the default, is best and the averaging costs little.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import tempfile
@@ -31,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+DATA = Path(os.environ.get("DEEPSS_TEST_DATA", ROOT.parent / "shared" / "data"))  # as the tests find it
 FIXTURES = ROOT / "tests" / "fixtures" / "deepss"
 TOLERANCE = 1e-4
 
