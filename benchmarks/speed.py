@@ -25,7 +25,22 @@ network >= 1.5x DeepSS's chunk samples/s (32 x 256 per 0.23 s step).
 
     python benchmarks/speed.py [--only docs] [--steps 15]
 
-Uses TensorFlow's threads as napari-deepss sets them (``DSS_THREADS`` / the usable cores). Takes a few minutes.
+Uses TensorFlow's threads as napari-deepss sets them (``DSS_THREADS`` / the usable cores). Takes a few minutes
+on quiet cores (12 minutes at a load average of 10 on 2 cores).
+
+Measured on 2 cores shared with three other jobs (load average 9-11, so absolute figures are a third to a fifth of
+quiet ones; the shares, against a matmul rate taken in the same process, move less), TF 2.21, float32:
+
+    network     MFLOP/sample  prediction /s (useful, run share)  training chunk /s (share)  first step  peak RSS
+    docs            1.014        10,927 (20%, 81%)                  18,724 (105%)              38 s      1.12 GB
+    raw 2048        1.014         5,990 (17%, 68%)                   8,118 (69%)               81 s      1.68 GB
+    bird stft       0.064       123,473 (14%, 56%)                 230,977 (79%)               84 s      1.17 GB
+    4 channels      0.707         9,581 (16%, 63%)                  10,980 (54%)               46 s      1.42 GB
+
+No target is met here. Two cannot be met on two such cores (AMD EPYC Zen 4 at 2.6 GHz: 32 float32 FLOP per cycle
+each, about 170 GFLOP/s at most) in float32 with the overlapping layout, which runs every sample 4 times: 5x
+DeepSS's STFT figure is 2.1 M samples/s, 135 GFLOP/s of useful work and 540 run; 2x DeepSS's raw figure on
+``docs`` is 62 GFLOP/s useful and 250 run (DeepSS's own grid also runs ``docs`` 4 times: stride 64 of 256).
 """
 
 from __future__ import annotations
