@@ -16,6 +16,15 @@ halved the syllables typed wrongly and the fragments at chunk seams, for four
 times the prediction work (:mod:`benchmarks.real_song`). The last chunk is
 aligned with the end of the recording.
 
+A few long blocks would do a quarter of the work, but they give the same
+probabilities only for a network whose context (how far a sample's output
+reaches into the input, :func:`.model_flops.context_samples`) fits inside its
+padding, and DeepSS's padding (``kernel_size * nb_conv``) leaves out the
+dilations: the documented network sees 1,443 samples to each side against a
+padding of 96, the STFT bird network 23,152 against 96. One long pass differs
+from these probabilities by up to 5e-3 for a trained network of ours, 0.9 and
+more with random weights (``benchmarks/prediction_context.py``).
+
 Networks trained by DeepSS itself are run on DeepSS's grid instead
 (``ChunkLayout.grid``): chunks start at multiples of the stride, each keeps
 its middle, and the last ones run past the end over the repeated last sample,
