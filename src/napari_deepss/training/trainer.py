@@ -26,6 +26,7 @@ import dataclasses
 import logging
 import os
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -41,6 +42,7 @@ from ..errors import FileFormatError, TrainingDiverged
 from ..jobs import Progress, ProgressCallback, Stopped
 from ..network_files import MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX
 from ..options import yaml_safe
+from ..phase_times import Timeline
 from ..quiet_tensorflow import quiet_tensorflow
 from ..temporaries import remove_stale_temporaries
 from .chunks import steps_per_epoch, tf_dataset
@@ -86,6 +88,7 @@ def train(
     only a network of an earlier, finite epoch is kept.
     """
     config = dataclasses.replace(config or TrainConfig(), **overrides).validate()
+    clock = Timeline()
     attrs, splits = open_dataset(config.data_dir, config.y_suffix, config.x_suffix)
     parts, ranges = training_parts(config, splits, float(attrs["samplerate_x_Hz"]))
     stem = _output_stem(config)
@@ -94,8 +97,9 @@ def train(
     if config.init_model:
         params.update(check_init_model(config.init_model, params))  # a DeepSS network: continued on its layers
     write_params(paths["params"], params)
+    clock.mark("dataset")
     with _console_unless(progress, config.verbose) as progress:
-        model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event())
+        model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event(), clock)
         if monitor.diverged:
             _give_up(config, monitor, paths)
         params["history"] = monitor.history
@@ -219,14 +223,61 @@ def _params(config: TrainConfig, attrs: dict, splits: dict[str, Split], ranges: 
     return yaml_safe(params)
 
 
-def _fit(config, params, parts, model_path, progress, stop):
-    """Build, compile and train the model; returns it (best weights) and the monitor."""
+def _fit(config, params, parts, model_path, progress, stop, clock):
+    """Build, compile and train the model; returns it (best weights) and the monitor.
+
+    ``clock`` (a :class:`~napari_deepss.phase_times.Timeline`) gets the phases
+    up to the first training step; with ``verbose`` 2 they are printed, and so
+    is each epoch's time split into training, validation and other.
+    """
     quiet_tensorflow(show=config.log_messages, threads=config.threads)
+    clock.mark("tensorflow import")
+    import keras
+
+    from .callbacks import TrainingMonitor, epoch_line
+
+    model = _compiled_network(config, params)
+    clock.mark("network")
+    readers = chunk_readers(config, params, parts)
+    train_data = tf_dataset(readers["train"], config.batch_size, shuffle=True, seed=config.seed)
+    val_data = tf_dataset(readers["val"], config.batch_size, shuffle=False)
+    clock.mark("input pipeline")
+
+    def report(phase, epoch, step, steps, loss, val_loss):
+        values = _epoch_values(epoch, config.nb_epoch, loss=loss, val_loss=val_loss)
+        progress(Progress(step, steps, f"epoch {epoch}/{config.nb_epoch}", phase, values))
+
+    def first_step():
+        clock.mark("first step")
+        _say(config, clock.line("first training step"))
+
+    monitor = TrainingMonitor(
+        steps=steps_per_epoch(readers["train"], config.batch_size, shuffle=True),
+        val_steps=steps_per_epoch(readers["val"], config.batch_size, shuffle=False),
+        report=report,
+        save_best=lambda m: save_model(m, model_path),
+        stop=stop,
+        first_step=first_step,
+        epoch_timed=lambda epoch, split: _say(config, epoch_line(epoch, config.nb_epoch, split)),
+    )
+    callbacks = [monitor, keras.callbacks.EarlyStopping("val_loss", patience=EARLY_STOPPING_PATIENCE)]
+    if config.reduce_lr:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau("val_loss", patience=config.reduce_lr_patience))
+    if config.tensorboard:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(model_path).removesuffix(MODEL_SUFFIX) + "_logs"))
+    model.fit(train_data, validation_data=val_data, epochs=config.nb_epoch, verbose=0, callbacks=callbacks,
+              shuffle=False)  # tf_dataset shuffles
+    if monitor.best_weights is None and not monitor.diverged:  # stopped during the first epoch: keep what there is
+        save_model(model, model_path)
+    return model, monitor
+
+
+def _compiled_network(config: TrainConfig, params: dict):
+    """The network of ``params``, compiled for training (continued from ``init_model`` if given)."""
     import keras
     import tensorflow as tf
 
     from ..models import build_network
-    from .callbacks import TrainingMonitor
 
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
@@ -242,31 +293,18 @@ def _fit(config, params, parts, model_path, progress, stop):
             # XLA cannot compile a step whose variables are mirrored over several devices
             jit_compile=config.jit_compile and strategy.num_replicas_in_sync == 1,
         )
-    readers = chunk_readers(config, params, parts)
-    train_data = tf_dataset(readers["train"], config.batch_size, shuffle=True, seed=config.seed)
-    val_data = tf_dataset(readers["val"], config.batch_size, shuffle=False)
+        # Keras would create the optimizer's variables inside the first step's trace, which makes TensorFlow
+        # trace the whole training step a second time (measured: a third to half of the first step's seconds)
+        model.optimizer.build(model.trainable_variables)
+    return model
 
-    def report(phase, epoch, step, steps, loss, val_loss):
-        values = _epoch_values(epoch, config.nb_epoch, loss=loss, val_loss=val_loss)
-        progress(Progress(step, steps, f"epoch {epoch}/{config.nb_epoch}", phase, values))
 
-    monitor = TrainingMonitor(
-        steps=steps_per_epoch(readers["train"], config.batch_size, shuffle=True),
-        val_steps=steps_per_epoch(readers["val"], config.batch_size, shuffle=False),
-        report=report,
-        save_best=lambda m: save_model(m, model_path),
-        stop=stop,
-    )
-    callbacks = [monitor, keras.callbacks.EarlyStopping("val_loss", patience=EARLY_STOPPING_PATIENCE)]
-    if config.reduce_lr:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau("val_loss", patience=config.reduce_lr_patience))
-    if config.tensorboard:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(model_path).removesuffix(MODEL_SUFFIX) + "_logs"))
-    model.fit(train_data, validation_data=val_data, epochs=config.nb_epoch, verbose=0, callbacks=callbacks,
-              shuffle=False)  # tf_dataset shuffles
-    if monitor.best_weights is None and not monitor.diverged:  # stopped during the first epoch: keep what there is
-        save_model(model, model_path)
-    return model, monitor
+def _say(config: TrainConfig, line: str) -> None:
+    """A line on the terminal (above the progress bar) with ``verbose`` 2."""
+    if config.verbose >= 2:
+        from tqdm import tqdm
+
+        tqdm.write(line, file=sys.stderr)
 
 
 def _give_up(config: TrainConfig, monitor, paths: dict[str, Path]) -> NoReturn:
