@@ -137,6 +137,6 @@ class TrainingMonitor(keras.callbacks.Callback):
 
 
 def epoch_line(epoch: int, nb_epoch: int, split: dict[str, float]) -> str:
-    """``"epoch 3/400: 24.1 s = training 22.0 s, validation 1.7 s, other 0.4 s"``."""
-    parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in split.items())
-    return f"epoch {epoch}/{nb_epoch}: {sum(split.values()):.1f} s = {parts}"
+    """``"epoch 3/400: 24.12 s = training 22.01 s, validation 1.70 s, other 0.41 s"``."""
+    parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in split.items())
+    return f"epoch {epoch}/{nb_epoch}: {sum(split.values()):.2f} s = {parts}"
