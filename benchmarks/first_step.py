@@ -16,11 +16,12 @@ Each process is killed (or stopped) once it has been seen to get there. With
 ``--verbose 2`` (napari-deepss's default for ``dss train``) the commands print
 their own breakdown of that time, shown with ``--show``.
 
-    python benchmarks/first_step.py [--runs 3] [--files 4] [--show]
+    python benchmarks/first_step.py [--runs 3] [--files 4] [--show] [--against OTHER/src]
 
-Run it with ``PYTHONPATH=<checkout>/src`` to time that checkout's code. The
-figures depend on the machine's load; on a shared machine compare runs made
-back to back.
+It times the code on ``PYTHONPATH`` (``PYTHONPATH=<checkout>/src``); with
+``--against`` also another checkout's ``src``, the two taking turns run by run,
+so that both see the same load and their ratio means something on a shared
+machine.
 """
 
 from __future__ import annotations
@@ -110,32 +111,47 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=4, help="recordings in the dataset")
     parser.add_argument("--runs", type=int, default=3, help="fresh processes per measurement (median printed)")
     parser.add_argument("--show", action="store_true", help="print each command's output up to the moment")
+    parser.add_argument("--against", metavar="SRC", help="another checkout's src folder, timed in turn with this one")
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    sources = {"this": os.environ.get("PYTHONPATH", "")}
+    if args.against:
+        sources["against"] = args.against
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         store, network, recording = make_inputs(args.data, args.files, work)
-        out = work / "predicted"
-        help_text = subprocess.run(DSS + ["predict", "--help"], capture_output=True, text=True, env=env).stdout
-        verbose = ["--verbose", "2"] if "--verbose" in help_text else []  # main before this change had no flag
-        jobs = {
-            "dss train": (DSS + ["train", "--data-dir", str(store), "--save-dir", str(work / "res"), *DOCUMENTED,
-                                 "--verbose", "2"], r"epoch 1/\d+, train", "stderr"),
-            "child job": ([sys.executable, "-c", CHILD, str(store), str(work / "res")], r"^FIRST_STEP", "stdout"),
-            "dss predict": (DSS + ["predict", str(recording), str(network), "--out-dir", str(out), "--force",
-                                   *verbose], r"^predict", "stderr"),
-        }
-        for name, (argv, marker, stream) in jobs.items():
-            seconds = []
+        seconds = {(name, source): [] for name in JOBS for source in sources}
+        for name in JOBS:
             for _ in range(args.runs):
-                elapsed, output = until_marker(argv, marker, stream, env)
-                if name == "child job":
-                    elapsed = float(output.split()[-1])
-                seconds.append(elapsed)
-                if args.show:
-                    print(output)
-            print(f"{name:12s} first {'chunk' if 'predict' in name else 'step'}: median {statistics.median(seconds):5.1f} s"
-                  f" (runs: {', '.join(f'{s:.1f}' for s in seconds)})", flush=True)
+                for source, path in sources.items():
+                    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
+                    argv, marker, stream = _job(name, env, store, network, recording, work)
+                    elapsed, output = until_marker(argv, marker, stream, env)
+                    if name == "child job":
+                        elapsed = float(output.split()[-1])
+                    seconds[name, source].append(elapsed)
+                    if args.show:
+                        print(f"--- {name} ({source}):\n{output}", flush=True)
+            for source, path in sources.items():
+                times = seconds[name, source]
+                print(f"{name:12s} first {'chunk' if 'predict' in name else 'step'} ({source}: {path or 'installed'}): "
+                      f"median {statistics.median(times):5.1f} s (runs: {', '.join(f'{s:.1f}' for s in times)})",
+                      flush=True)
+
+
+JOBS = ("dss train", "child job", "dss predict")
+
+
+def _job(name: str, env: dict, store: Path, network: Path, recording: Path, work: Path) -> tuple:
+    """``argv, marker, stream`` of measurement ``name``."""
+    if name == "dss train":
+        return (DSS + ["train", "--data-dir", str(store), "--save-dir", str(work / "res"), *DOCUMENTED, "--verbose", "2"],
+                r"epoch 1/\d+, train", "stderr")
+    if name == "child job":
+        return [sys.executable, "-c", CHILD, str(store), str(work / "res")], r"^FIRST_STEP", "stdout"
+    help_text = subprocess.run(DSS + ["predict", "--help"], capture_output=True, text=True, env=env).stdout
+    verbose = ["--verbose", "2"] if "--verbose" in help_text else []  # dss predict had no --verbose before
+    return (DSS + ["predict", str(recording), str(network), "--out-dir", str(work / "predicted"), "--force", *verbose],
+            r"^predict", "stderr")
 
 
 if __name__ == "__main__":
