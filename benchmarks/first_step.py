@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -88,21 +87,16 @@ def until_marker(argv: list[str], marker: str, stream: str = "stderr", env=None)
 
 def make_inputs(data: Path, files: int, work: Path) -> tuple[Path, Path, Path]:
     """A dataset of ``files`` recordings, a network of the documented command, and a recording to predict."""
-    from napari_deepss import TrainConfig, make_dataset, train
-    from napari_deepss.annotations import annotations_path_for
+    from train_throughput import build_dataset  # a sibling script: the same dataset of the first recordings
 
-    source = work / "recordings"
-    source.mkdir()
-    wavs = sorted(data.glob("*.wav"))
-    for wav in wavs[:files]:
-        shutil.copy(wav, source / wav.name)
-        shutil.copy(annotations_path_for(wav), source / annotations_path_for(wav).name)
-    store = make_dataset(source, train=0.8, val=0.2, test=0.0).store_folder
+    from napari_deepss import TrainConfig, train
+
+    store = build_dataset(data, files, work)
     config = TrainConfig(data_dir=str(store), save_dir=str(work / "network"), nb_hist=256, nb_filters=32,
                          kernel_size=32, nb_conv=3, nb_epoch=1, fraction_data=0.05, post_opt=False,
                          html_report=False, verbose=0)
     network = train(config).model_path
-    return store, network, wavs[files]
+    return store, network, sorted(data.glob("*.wav"))[files]
 
 
 def main() -> None:
