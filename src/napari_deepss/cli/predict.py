@@ -193,13 +193,13 @@ def _with_file_lines(bar, clock=None):
 
     def progress(p) -> None:
         nonlocal clock
-        bar(p)
         file = p.values.get("file")
+        if file is None and clock is not None:  # a report without a file: a batch of a recording was predicted
+            clock.mark("first chunk")
+            tqdm.write(clock.line("first predicted chunk"), file=sys.stderr)
+            clock = None
+        bar(p)
         if file is None:
-            if clock is not None:  # a report without a file: a batch of a recording was predicted
-                clock.mark("first chunk")
-                tqdm.write(clock.line("first predicted chunk"), file=sys.stderr)
-                clock = None
             return
         if file["status"] == "done":
             found = ", ".join(f"{n} {song}" for song, n in file["counts"].items()) or "no song types"
