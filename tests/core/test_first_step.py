@@ -74,3 +74,22 @@ def test_fused_adam_without_amsgrad_is_kerass_adam():
         plain.apply([np.array([1.0, -2.0, 0.5], dtype="float32")], [twin])
     np.testing.assert_allclose(variable.numpy(), twin.numpy(), rtol=1e-6)
     assert not np.allclose(variable.numpy(), 1.0)
+
+
+def test_the_dataset_hash_is_computed_beside_training_and_recorded(fly_store, tmp_path, monkeypatch):
+    import threading
+
+    import yaml
+
+    from napari_deepss.dataset.store import data_hash
+
+    threads = []
+
+    def recording_thread(folder):
+        threads.append(threading.current_thread() is threading.main_thread())
+        return data_hash(folder)
+
+    monkeypatch.setattr(trainer, "data_hash", recording_thread)
+    result = train(TrainConfig(data_dir=str(fly_store), save_dir=str(tmp_path), nb_epoch=1, **TINY))
+    assert threads == [False]  # not on the thread that loads TensorFlow and traces the step
+    assert yaml.safe_load(result.params_path.read_text())["data_hash"] == data_hash(fly_store)

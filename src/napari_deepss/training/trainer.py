@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -94,6 +95,7 @@ def train(
     stem = _output_stem(config)
     paths = dict(zip(("model", "params", "results"), _outputs(stem)))
     params = _params(config, attrs, splits, ranges)
+    hashing = _hash_in_background(config)
     if config.init_model:
         params.update(check_init_model(config.init_model, params))  # a DeepSS network: continued on its layers
     write_params(paths["params"], params)
@@ -102,6 +104,8 @@ def train(
         model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event(), clock)
         if monitor.diverged:
             _give_up(config, monitor, paths)
+        if hashing is not None:
+            params["data_hash"] = hashing.result()
         params["history"] = monitor.history
         values = _epoch_values(monitor.epoch, config.nb_epoch)
         if config.post_opt:
@@ -217,10 +221,19 @@ def _params(config: TrainConfig, attrs: dict, splits: dict[str, Split], ranges: 
         data_ranges=ranges,
         early_stopping_patience=EARLY_STOPPING_PATIENCE,
     )
-    if config.version_data:
-        params["data_hash"] = data_hash(config.data_dir)
     params.setdefault("class_names", [f"class_{i}" for i in range(params["nb_classes"])])
     return yaml_safe(params)
+
+
+def _hash_in_background(config: TrainConfig) -> Future | None:
+    """The dataset's MD5 (``version_data``), computed on another core while TensorFlow loads and traces: reading a
+    large dataset once took seconds before the first step (hashlib releases the GIL)."""
+    if not config.version_data:
+        return None
+    executor = ThreadPoolExecutor(1, thread_name_prefix="data_hash")
+    future = executor.submit(data_hash, config.data_dir)
+    executor.shutdown(wait=False)  # the hash goes on; its thread ends with it
+    return future
 
 
 def _fit(config, params, parts, model_path, progress, stop, clock):
