@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .errors import FileFormatError
 from .network_params import check_prediction_params, has_deepss_architecture, is_deepss_params, read_params
+from .phase_times import mark
 from .quiet_tensorflow import quiet_tensorflow
 
 MODEL_SUFFIX = "_model.h5"
@@ -56,6 +57,7 @@ def load_network(prefix: str | os.PathLike):
     model_path, params_path = network_paths(prefix)
     params = check_prediction_params(read_params(params_path), params_path)
     quiet_tensorflow()
+    mark("tensorflow import")
     if is_deepss_params(params):
         model = _rebuilt(model_path, params_path, params)
     else:
@@ -65,6 +67,7 @@ def load_network(prefix: str | os.PathLike):
         raise FileFormatError(params_path, f"nb_channels/class_names: the model maps {inputs[-1]} channel(s) to "
                               f"{model.output_shape[-1]} classes, but the params name {params.get('nb_channels')} "
                               f"channel(s) and {len(params['class_names'])} classes")
+    mark("network")
     return model, params
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import numpy as np
@@ -138,3 +139,21 @@ def test_predict_starts_from_the_networks_own_post_processing(tiny_network, reco
         table = read_annotations(tmp_path / name / "new_annotations.csv")
         counts[name] = int((~table.is_placeholder).sum())
     assert counts["chosen"] < counts["given"]  # a higher threshold finds fewer pulses
+
+
+def test_verbose_2_prints_where_the_first_chunk_went(tiny_network, recordings, capsys):
+    prefix, _ = tiny_network
+    assert main(["predict", str(recordings / "new.wav"), prefix, "--verbose", "2"]) == 0
+    err = capsys.readouterr().err
+    total, parts = re.search(r"first predicted chunk after ([\d.]+) s since the process started: (.*)", err).groups()
+    phases = {name: float(s) for name, s in re.findall(r"([a-z -]+) ([\d.]+) s(?:, |$)", parts)}
+    assert list(phases) == ["start-up", "recordings found", "tensorflow import", "network", "first chunk"]
+    assert sum(phases.values()) == pytest.approx(float(total), abs=0.1)
+    assert err.count("first predicted chunk after") == 1  # once, not per batch
+
+
+def test_verbose_0_draws_no_bar(tiny_network, recordings, capsys):
+    prefix, _ = tiny_network
+    assert main(["predict", str(recordings / "new.wav"), prefix, "--verbose", "0"]) == 0
+    captured = capsys.readouterr()
+    assert "new.wav: " in captured.out and "first predicted chunk" not in captured.err and "s of audio" not in captured.err

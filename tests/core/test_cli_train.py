@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import signal
 import subprocess
@@ -148,3 +149,34 @@ def test_the_console_shows_the_run_and_no_tensorflow_start_up_noise(fly_store, t
     assert used.startswith("post-processing: event_thres 0.7, event_dist ")  # the flag replaces the network's value
     assert f"event_dist {params['event_dist']:g}" in used
     assert (tmp_path / "figures" / "index.html").is_file() and (tmp_path / "figures" / "losses.png").is_file()
+
+
+def _seconds(parts: str) -> dict[str, float]:
+    return {name: float(seconds) for name, seconds in re.findall(r"([a-z -]+) (-?[\d.]+) s(?:, |$)", parts)}
+
+
+def test_verbose_2_prints_where_the_first_step_went_and_each_epochs_split(fly_store, tmp_path, capsys):
+    argv = seed_command(fly_store, "--save-dir", str(tmp_path), "--nb-epoch", "2", "--nb-filters", "8",
+                        "--kernel-size", "4", "--nb-conv", "1", "--use-separable", "False", "--verbose", "2")
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    total, parts = re.search(r"first training step after ([\d.]+) s since the process started: (.*)", err).groups()
+    phases = _seconds(parts)
+    assert list(phases) == ["start-up", "dataset", "tensorflow import", "network", "input pipeline", "first step"]
+    assert sum(phases.values()) == pytest.approx(float(total), abs=0.1)  # each shown to 0.01 s, the total to 0.1 s
+    assert phases["first step"] > 0
+    epochs = re.findall(r"epoch (\d+)/2: ([\d.]+) s = (.*)", err)
+    assert [int(epoch) for epoch, _, _ in epochs] == [1, 2]  # one line per epoch
+    for _, total, parts in epochs:
+        split = _seconds(parts)
+        assert list(split) == ["training", "validation", "other"]
+        assert split["training"] > 0 and split["validation"] >= 0 and split["other"] >= 0
+        assert sum(split.values()) == pytest.approx(float(total), abs=0.05)
+
+
+def test_verbose_1_prints_no_breakdown(fly_store, tmp_path, capsys):
+    argv = seed_command(fly_store, "--save-dir", str(tmp_path), "--nb-epoch", "1", "--nb-filters", "8",
+                        "--kernel-size", "4", "--nb-conv", "1", "--use-separable", "False", "--verbose", "1")
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "first training step after" not in err and not re.search(r"epoch 1/1: [\d.]+ s =", err)

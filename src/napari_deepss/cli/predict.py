@@ -13,10 +13,12 @@ import argparse
 import os
 import sys
 import threading
+from dataclasses import dataclass
 
 from ..annotations import ANNOTATIONS_SUFFIX
 from ..cpu_threads import ENVIRONMENT
-from ..options import add_arguments, given_values
+from ..options import Options, add_arguments, given_values, option
+from ..phase_times import timeline
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
 from ..probability_files import DTYPES, ProbabilityFormat
@@ -43,6 +45,14 @@ them under another name (--suffix _predicted{ANNOTATIONS_SUFFIX}) or replace the
 --workers N predicts on N local worker processes, --scheduler on a running Dask cluster (e.g. one started
 on SLURM with dask-jobqueue); both need: pip install 'napari-deepss[cluster]'.
 """
+
+
+@dataclass
+class Terminal(Options):
+    """What ``dss predict`` writes on the terminal besides a line per recording."""
+
+    verbose: int = option(1, "Verbosity", "Terminal output: 0 no progress bar, 1 a progress bar, 2 also where the "
+                          "seconds up to the first predicted chunk went.", choices=(0, 1, 2))
 
 
 def register(subparsers) -> None:
@@ -96,11 +106,17 @@ def register(subparsers) -> None:
                        help="predict on a running Dask cluster: its scheduler's address (tcp://host:8786) or "
                        "scheduler file; every worker must see the recordings, the network and the output "
                        "folders at the same paths")
+    add_arguments(parser, Terminal)
     add_arguments(parser, PostprocessOptions, title="post-processing")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    with timeline() as clock:
+        return _run(args, clock)
+
+
+def _run(args: argparse.Namespace, clock) -> int:
     from ..console import ConsoleProgress
     from ..corpus import FAILED, PENDING, SKIPPED, find_recordings, predict_corpus
     from ..jobs import Stopped
@@ -112,8 +128,10 @@ def run(args: argparse.Namespace) -> int:
     probability_format = _probability_format(args)
     options = _postprocessing(args)
     recordings = find_recordings(args.sources, recursive=args.recursive)
+    clock.mark("recordings found")
+    verbose = Terminal.from_dict(vars(args)).verbose
     stop = threading.Event()
-    bar = ConsoleProgress("predict", unit="s", bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
+    bar = ConsoleProgress("predict", verbose=verbose, unit="s", bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
                           "[{elapsed}<{remaining}]")
     try:
         with bar, stop_on_first_interrupt(stop, "dss predict: stopping after the current batch"):
@@ -122,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
                 out_dir=args.out_dir, summary=args.summary, overwrite=args.overwrite, force=args.force,
                 save_probabilities=args.save_probabilities, probability_format=probability_format,
                 batch_size=args.batch_size, threads=args.threads or None, workers=args.workers,
-                scheduler=args.scheduler, progress=_with_file_lines(bar), stop=stop)
+                scheduler=args.scheduler, progress=_with_file_lines(bar, clock if verbose >= 2 else None), stop=stop)
     except Stopped as stopped:
         outcome = stopped.result
     _print_failures(outcome)
@@ -165,13 +183,22 @@ def _print_failures(outcome, shown: int = 20) -> None:
         print(f"dss predict: ... and {len(failed) - shown} more failures, listed in {outcome.summary}", file=sys.stderr)
 
 
-def _with_file_lines(bar):
-    """The progress callback: the bar, and a line for each recording predicted (failures are listed at the end)."""
+def _with_file_lines(bar, clock=None):
+    """The progress callback: the bar, and a line for each recording predicted (failures are listed at the end).
+
+    With ``clock`` (a :class:`~napari_deepss.phase_times.Timeline`) also a line of
+    where the seconds went up to the first predicted chunk.
+    """
     from tqdm import tqdm
 
     def progress(p) -> None:
-        bar(p)
+        nonlocal clock
         file = p.values.get("file")
+        if file is None and clock is not None:  # a report without a file: a batch of a recording was predicted
+            clock.mark("first chunk")
+            tqdm.write(clock.line("first predicted chunk"), file=sys.stderr)
+            clock = None
+        bar(p)
         if file is None:
             return
         if file["status"] == "done":

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.signal
 
 from ..errors import FileFormatError
 
@@ -87,6 +86,8 @@ def _circ_shift(x, rng, shift):
 
 
 def _notch_filter(x, rng, freq, Q=30.0, samplerate_Hz=10_000.0):  # noqa: N803 - DeepSS's argument name
+    import scipy.signal  # here: importing it costs a second at every training's start
+
     b, a = scipy.signal.iirnotch(freq(), Q(), samplerate_Hz())
     return scipy.signal.filtfilt(b, a, x, axis=0)
 

@@ -131,8 +131,9 @@ class TrainConfig(NetworkOptions, TrainingDataOptions):
                           "precision/recall/F1, boundary errors, losses) as PNG files and one HTML page to "
                           "<prefix>_<time stamp>_report/.", group="training")
     # advanced
-    verbose: int = option(2, "Verbosity", "Terminal output: 0 none, 1 a progress bar per epoch, 2 a progress bar and "
-                          "a line of losses per epoch.", group=ADVANCED, choices=VERBOSITY)
+    verbose: int = option(2, "Verbosity", "Terminal output: 0 none, 1 a progress bar per epoch, 2 also a line of "
+                          "losses and one of seconds (training, validation, other) per epoch, and where the seconds "
+                          "before the first step went.", group=ADVANCED, choices=VERBOSITY)
     log_messages: bool = option(False, "Log messages", "Print napari-deepss's log messages and TensorFlow's start-up "
                                 "messages on the terminal.", group=ADVANCED)
     threads: int = option(0, "Threads", "TensorFlow threads for the computation; 0: the cores this process may use "

@@ -26,9 +26,11 @@ import dataclasses
 import logging
 import os
 import re
+import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -41,6 +43,7 @@ from ..errors import FileFormatError, TrainingDiverged
 from ..jobs import Progress, ProgressCallback, Stopped
 from ..network_files import MODEL_SUFFIX, PARAMS_SUFFIX, RESULTS_SUFFIX
 from ..options import yaml_safe
+from ..phase_times import Timeline
 from ..quiet_tensorflow import quiet_tensorflow
 from ..temporaries import remove_stale_temporaries
 from .chunks import steps_per_epoch, tf_dataset
@@ -86,18 +89,23 @@ def train(
     only a network of an earlier, finite epoch is kept.
     """
     config = dataclasses.replace(config or TrainConfig(), **overrides).validate()
+    clock = Timeline()
     attrs, splits = open_dataset(config.data_dir, config.y_suffix, config.x_suffix)
     parts, ranges = training_parts(config, splits, float(attrs["samplerate_x_Hz"]))
     stem = _output_stem(config)
     paths = dict(zip(("model", "params", "results"), _outputs(stem)))
     params = _params(config, attrs, splits, ranges)
+    hashing = _hash_in_background(config)
     if config.init_model:
         params.update(check_init_model(config.init_model, params))  # a DeepSS network: continued on its layers
     write_params(paths["params"], params)
+    clock.mark("dataset")
     with _console_unless(progress, config.verbose) as progress:
-        model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event())
+        model, monitor = _fit(config, params, parts, paths["model"], progress, stop or threading.Event(), clock)
         if monitor.diverged:
             _give_up(config, monitor, paths)
+        if hashing is not None:
+            params["data_hash"] = hashing.result()
         params["history"] = monitor.history
         values = _epoch_values(monitor.epoch, config.nb_epoch)
         if config.post_opt:
@@ -213,42 +221,48 @@ def _params(config: TrainConfig, attrs: dict, splits: dict[str, Split], ranges: 
         data_ranges=ranges,
         early_stopping_patience=EARLY_STOPPING_PATIENCE,
     )
-    if config.version_data:
-        params["data_hash"] = data_hash(config.data_dir)
     params.setdefault("class_names", [f"class_{i}" for i in range(params["nb_classes"])])
     return yaml_safe(params)
 
 
-def _fit(config, params, parts, model_path, progress, stop):
-    """Build, compile and train the model; returns it (best weights) and the monitor."""
+def _hash_in_background(config: TrainConfig) -> Future | None:
+    """The dataset's MD5 (``version_data``), computed on another core while TensorFlow loads and traces: reading a
+    large dataset once took seconds before the first step (hashlib releases the GIL)."""
+    if not config.version_data:
+        return None
+    executor = ThreadPoolExecutor(1, thread_name_prefix="data_hash")
+    future = executor.submit(data_hash, config.data_dir)
+    executor.shutdown(wait=False)  # the hash goes on; its thread ends with it
+    return future
+
+
+def _fit(config, params, parts, model_path, progress, stop, clock):
+    """Build, compile and train the model; returns it (best weights) and the monitor.
+
+    ``clock`` (a :class:`~napari_deepss.phase_times.Timeline`) gets the phases
+    up to the first training step; with ``verbose`` 2 they are printed, and so
+    is each epoch's time split into training, validation and other.
+    """
     quiet_tensorflow(show=config.log_messages, threads=config.threads)
+    clock.mark("tensorflow import")
     import keras
-    import tensorflow as tf
 
-    from ..models import build_network
-    from .callbacks import TrainingMonitor
+    from .callbacks import TrainingMonitor, epoch_line
 
-    if config.seed is not None:
-        keras.utils.set_random_seed(config.seed)
-    strategy = _mirrored_strategy(tf) if config.multi_gpu else tf.distribute.get_strategy()
-    params["nb_replicas"] = strategy.num_replicas_in_sync
-    with strategy.scope():
-        model = build_network(params)
-        if config.init_model:
-            params[INIT_RECORD_KEY] = initialise(model, config.init_model, params["class_names"])
-        model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate, amsgrad=True, clipnorm=1.0),
-            loss=keras.losses.CategoricalCrossentropy(reduction="mean_with_sample_weight"),
-            # XLA cannot compile a step whose variables are mirrored over several devices
-            jit_compile=config.jit_compile and strategy.num_replicas_in_sync == 1,
-        )
+    model = _compiled_network(config, params)
+    clock.mark("network")
     readers = chunk_readers(config, params, parts)
     train_data = tf_dataset(readers["train"], config.batch_size, shuffle=True, seed=config.seed)
     val_data = tf_dataset(readers["val"], config.batch_size, shuffle=False)
+    clock.mark("input pipeline")
 
     def report(phase, epoch, step, steps, loss, val_loss):
         values = _epoch_values(epoch, config.nb_epoch, loss=loss, val_loss=val_loss)
         progress(Progress(step, steps, f"epoch {epoch}/{config.nb_epoch}", phase, values))
+
+    def first_step():
+        clock.mark("first step")
+        _say(config, clock.line("first training step"))
 
     monitor = TrainingMonitor(
         steps=steps_per_epoch(readers["train"], config.batch_size, shuffle=True),
@@ -256,6 +270,8 @@ def _fit(config, params, parts, model_path, progress, stop):
         report=report,
         save_best=lambda m: save_model(m, model_path),
         stop=stop,
+        first_step=first_step,
+        epoch_timed=lambda epoch, split: _say(config, epoch_line(epoch, config.nb_epoch, split)),
     )
     callbacks = [monitor, keras.callbacks.EarlyStopping("val_loss", patience=EARLY_STOPPING_PATIENCE)]
     if config.reduce_lr:
@@ -267,6 +283,47 @@ def _fit(config, params, parts, model_path, progress, stop):
     if monitor.best_weights is None and not monitor.diverged:  # stopped during the first epoch: keep what there is
         save_model(model, model_path)
     return model, monitor
+
+
+def _compiled_network(config: TrainConfig, params: dict):
+    """The network of ``params``, compiled for training (continued from ``init_model`` if given)."""
+    import keras
+    import tensorflow as tf
+
+    from ..models import build_network
+    from .optimizer import FusedAdam
+
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    strategy = _mirrored_strategy(tf) if config.multi_gpu else tf.distribute.get_strategy()
+    params["nb_replicas"] = strategy.num_replicas_in_sync
+    with strategy.scope():
+        model = build_network(params)
+        if config.init_model:
+            params[INIT_RECORD_KEY] = initialise(model, config.init_model, params["class_names"])
+        model.compile(
+            optimizer=FusedAdam(config.learning_rate, amsgrad=True, clipnorm=1.0),
+            loss=keras.losses.CategoricalCrossentropy(reduction="mean_with_sample_weight"),
+            # XLA cannot compile a step whose variables are mirrored over several devices
+            jit_compile=config.jit_compile and strategy.num_replicas_in_sync == 1,
+        )
+        build_optimizer(model)
+    return model
+
+
+def build_optimizer(model) -> None:
+    """Create the optimizer's variables now. Keras would create them inside the first step's trace, and a
+    ``tf.function`` that creates variables is traced twice: the whole training step, a third to half of the
+    seconds before the first step (measured on the documented network)."""
+    model.optimizer.build(model.trainable_variables)
+
+
+def _say(config: TrainConfig, line: str) -> None:
+    """A line on the terminal (above the progress bar) with ``verbose`` 2."""
+    if config.verbose >= 2:
+        from tqdm import tqdm
+
+        tqdm.write(line, file=sys.stderr)
 
 
 def _give_up(config: TrainConfig, monitor, paths: dict[str, Path]) -> NoReturn:
