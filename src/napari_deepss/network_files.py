@@ -51,8 +51,12 @@ def network_paths(prefix: str | os.PathLike) -> tuple[Path, Path]:
     return paths
 
 
-def load_network(prefix: str | os.PathLike):
-    """``(Keras model, params dict)`` of a trained network, napari-deepss's or DeepSS's (see the module docstring)."""
+def load_network(prefix: str | os.PathLike, precision: str | None = None):
+    """``(Keras model, params dict)`` of a trained network, napari-deepss's or DeepSS's (see the module docstring).
+
+    ``precision``: compute in ``off`` (float32), ``bfloat16``, ``float16`` or ``auto``
+    (:mod:`~napari_deepss.models.precision`) whatever the network trained in; None: as saved.
+    """
     model_path, params_path = network_paths(prefix)
     params = check_prediction_params(read_params(params_path), params_path)
     quiet_tensorflow()
@@ -65,7 +69,21 @@ def load_network(prefix: str | os.PathLike):
         raise FileFormatError(params_path, f"nb_channels/class_names: the model maps {inputs[-1]} channel(s) to "
                               f"{model.output_shape[-1]} classes, but the params name {params.get('nb_channels')} "
                               f"channel(s) and {len(params['class_names'])} classes")
-    return model, params
+    return (model if precision is None else in_precision(model, params, precision)), params
+
+
+def in_precision(model, params: dict, precision: str):
+    """``model``, or the same network rebuilt to compute in ``precision`` (resolved for this machine) with its
+    weights (mixed networks keep float32 weights, so nothing is rounded)."""
+    from .models import build_network
+    from .models.precision import has_stft_frontend, model_precision, resolve_precision
+
+    wanted = resolve_precision(precision, stft_frontend=has_stft_frontend(params))
+    if model_precision(model) == wanted:
+        return model
+    rebuilt = build_network(params, wanted)
+    rebuilt.set_weights(model.get_weights())
+    return rebuilt
 
 
 def _keras_model(model_path: Path, params_path: Path, params: dict):

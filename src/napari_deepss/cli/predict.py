@@ -16,6 +16,8 @@ import threading
 
 from ..annotations import ANNOTATIONS_SUFFIX
 from ..cpu_threads import ENVIRONMENT
+from ..models.precision import HELP as PRECISION_HELP
+from ..models.precision import PRECISIONS
 from ..options import add_arguments, given_values
 from ..postprocess import PostprocessOptions
 from ..prediction import DEFAULT_BATCH_SIZE
@@ -83,6 +85,8 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
                         help="chunks predicted at once; more is faster and needs more memory "
                         f"(default: {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--mixed-precision", choices=PRECISIONS, default="auto",
+                        help=f"{PRECISION_HELP} (default: auto)")
     parser.add_argument("--threads", type=int, default=0, metavar="N",
                         help=f"TensorFlow threads (with --workers: per worker); 0 (default): the {ENVIRONMENT} "
                         "environment variable if set, else the cores this process may use (CPU affinity and "
@@ -121,7 +125,8 @@ def run(args: argparse.Namespace) -> int:
                 recordings, args.model_prefix, options=options, suffix=args.suffix,
                 out_dir=args.out_dir, summary=args.summary, overwrite=args.overwrite, force=args.force,
                 save_probabilities=args.save_probabilities, probability_format=probability_format,
-                batch_size=args.batch_size, threads=args.threads or None, workers=args.workers,
+                batch_size=args.batch_size, precision=args.mixed_precision, threads=args.threads or None,
+                workers=args.workers,
                 scheduler=args.scheduler, progress=_with_file_lines(bar), stop=stop)
     except Stopped as stopped:
         outcome = stopped.result

@@ -1,0 +1,114 @@
+"""Mixed precision: bfloat16 or float16 arithmetic where the hardware runs it natively, float32 elsewhere.
+
+``--mixed-precision`` (``dss train``, ``dss predict``) takes one of
+:data:`PRECISIONS`; :func:`resolve_precision` turns ``auto`` into what this
+machine runs natively *and* what was measured faster here for the network
+(``benchmarks/mixed_precision.py``):
+
+- a GPU of compute capability >= 8.0 (Ampere and later): bfloat16; >= 7.0
+  (Volta, Turing): float16; older GPUs: off;
+- a CPU with ``avx512_bf16`` or ``amx_bf16`` (read from ``/proc/cpuinfo``):
+  bfloat16 for networks on the raw audio, where oneDNN's bfloat16
+  convolutions measured 1.6-1.9x faster; off for networks with the STFT
+  frontend, whose short frame-rate tensors trained slower in bfloat16;
+- anything else: off (float32).
+
+Under a mixed policy the layers compute in bfloat16/float16 and keep float32
+weights; the STFT frontends, the upsampling of the logits and the softmax stay
+float32 (their builders give them ``dtype="float32"``), so the probabilities and the loss are
+float32. :func:`dtype_policy` sets Keras's global policy only while a network
+is built and restores the previous one, so nothing leaks into the next model.
+Importing this module does not import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+PRECISIONS = ("auto", "off", "bfloat16", "float16")
+#: Keras dtype policy of each resolved precision
+POLICIES = {"off": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
+HELP = ("Arithmetic of the network: 'bfloat16' or 'float16' compute in 16 bits with float32 weights, loss and "
+        "probabilities (about twice as fast where the hardware runs it natively); 'off': float32; 'auto': bfloat16 "
+        "on CPUs with AVX512-BF16/AMX for raw-audio networks (measured faster; not with the STFT frontend), "
+        "bfloat16 on GPUs of compute capability >= 8, float16 on >= 7, else off.")
+#: CPU flags (``/proc/cpuinfo``) of native bfloat16 arithmetic
+BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+CPUINFO = Path("/proc/cpuinfo")
+
+
+def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str]:
+    """The CPU's feature flags (empty where ``/proc/cpuinfo`` does not exist, e.g. macOS and Windows)."""
+    try:
+        text = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return frozenset(value.split())
+    return frozenset()
+
+
+def gpu_capabilities() -> list[tuple[int, int]]:
+    """Compute capability of each visible GPU (imports TensorFlow)."""
+    import tensorflow as tf
+
+    found = []
+    for gpu in tf.config.list_physical_devices("GPU"):
+        capability = tf.config.experimental.get_device_details(gpu).get("compute_capability")
+        found.append(tuple(capability) if capability else (0, 0))
+    return found
+
+
+def native_precision(flags: Iterable[str], gpus: list[tuple[int, int]], *, stft_frontend: bool) -> str:
+    """What ``auto`` means on a machine with these CPU ``flags`` and GPU compute capabilities (see the docstring)."""
+    if gpus:
+        slowest = min(gpus)
+        return "bfloat16" if slowest >= (8, 0) else "float16" if slowest >= (7, 0) else "off"
+    if BF16_CPU_FLAGS & set(flags) and not stft_frontend:
+        return "bfloat16"
+    return "off"
+
+
+def resolve_precision(choice: str, *, stft_frontend: bool, flags: Iterable[str] | None = None,
+                      gpus: list[tuple[int, int]] | None = None) -> str:
+    """``off``, ``bfloat16`` or ``float16``: ``choice`` itself, or for ``auto`` :func:`native_precision` of this
+    machine (``flags``/``gpus`` default to what it reports; finding the GPUs imports TensorFlow)."""
+    if choice not in PRECISIONS:
+        raise ValueError(f"mixed_precision must be one of {', '.join(PRECISIONS)}, got {choice!r}")
+    if choice != "auto":
+        return choice
+    return native_precision(cpu_flags() if flags is None else flags,
+                            gpu_capabilities() if gpus is None else gpus, stft_frontend=stft_frontend)
+
+
+def has_stft_frontend(params) -> bool:
+    """Whether a network (its params dict or spec) starts with the STFT frontend."""
+    value = params.get("nb_pre_conv", 0) if isinstance(params, dict) else params.nb_pre_conv
+    return bool(value)
+
+
+@contextlib.contextmanager
+def dtype_policy(precision: str) -> Iterator[None]:
+    """Keras's global dtype policy for ``precision`` (a resolved one) inside, the previous one restored after."""
+    import keras
+
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(POLICIES[precision])
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)
+
+
+def model_precision(model) -> str:
+    """The precision a built Keras model computes in: that of its first layer that is not float32, else off."""
+    for layer in model.layers:
+        policy = getattr(layer, "dtype_policy", None)
+        compute = getattr(policy, "compute_dtype", "float32")
+        if compute in ("bfloat16", "float16"):
+            return compute
+    return "off"
