@@ -76,9 +76,9 @@ def in_precision(model, params: dict, precision: str):
     """``model``, or the same network rebuilt to compute in ``precision`` (resolved for this machine) with its
     weights (mixed networks keep float32 weights, so nothing is rounded)."""
     from .models import build_network
-    from .models.precision import has_stft_frontend, model_precision, resolve_precision
+    from .models.precision import model_precision, resolve_precision
 
-    wanted = resolve_precision(precision, stft_frontend=has_stft_frontend(params))
+    wanted = resolve_precision(precision, params)
     if model_precision(model) == wanted:
         return model
     rebuilt = build_network(params, wanted)
@@ -100,13 +100,16 @@ def _keras_model(model_path: Path, params_path: Path, params: dict):
 
 
 def _rebuilt(model_path: Path, params_path: Path, params: dict):
-    """The network the params describe, with the weights of the model file: by layer name for ours, in order for
-    DeepSS's layers (their names are Keras's automatic ones, numbered by what the process built before)."""
+    """The network the params describe, in the precision it trained in, with the weights of the model file: by
+    layer name for ours, in order for DeepSS's layers (their names are Keras's automatic ones, numbered by what
+    the process built before)."""
     from .models import build_network
     from .models.h5_weights import set_weights_by_name, set_weights_in_order
+    from .models.precision import POLICIES
 
+    trained = params.get("trained_precision")
     try:
-        model = build_network(params)
+        model = build_network(params, trained if trained in POLICIES else "off")
     except KeyError as err:
         problem = f"{err.args[0]}: missing; the network cannot be rebuilt without it"
         raise FileFormatError(params_path, problem) from None

@@ -86,12 +86,10 @@ def predict(
     own, :meth:`PostprocessOptions.from_params`). ``keep_probabilities``:
     ``True`` returns them as a float32 array; a path (``.npy``) writes them
     there in ``probability_format`` (default: float16 at the network's rate)
-    and returns a read-only memory map of it. ``precision``: the arithmetic of a
-    network loaded from its prefix (``auto``, ``off``, ``bfloat16``, ``float16``;
-    None: as it trained, :func:`~napari_deepss.network_files.load_network`). ``progress`` counts samples
-    at the network's rate, one report per batch; setting ``stop`` raises
-    :class:`~napari_deepss.jobs.Stopped` after the current batch and leaves no
-    file behind.
+    and returns a read-only memory map of it. ``precision``: that of a network
+    given by its prefix (:func:`~napari_deepss.network_files.load_network`). ``progress`` counts samples
+    at the network's rate, one report per batch; ``stop`` raises
+    :class:`~napari_deepss.jobs.Stopped` after the current batch, leaving no file.
     """
     model, params = resolve_model(model, params, precision)
     source = audio if isinstance(audio, (str, os.PathLike)) else "audio"

@@ -12,8 +12,7 @@ from predict_helpers import fly_slice
 from napari_deepss import make_dataset, train
 from napari_deepss.cli import main
 from napari_deepss.models import NetworkSpec
-from napari_deepss.models.precision import (cpu_flags, dtype_policy, model_precision, native_precision,
-                                            resolve_precision)
+from napari_deepss.models.precision import cpu_flags, dtype_policy, model_precision, resolve_precision
 from napari_deepss.network_files import load_network
 from napari_deepss.prediction import predict
 from napari_deepss.training.config import TrainConfig
@@ -22,23 +21,31 @@ TINY = dict(nb_hist=256, nb_filters=8, kernel_size=8, nb_conv=1, dilations=[1, 2
             learning_rate=3e-3, verbose=0, html_report=False)
 
 
-@pytest.mark.parametrize("flags, gpus, stft, expected", [
-    ({"avx512f", "avx512_bf16"}, [], False, "bfloat16"),  # this machine's kind, raw audio: measured faster
-    ({"avx512f", "avx512_bf16"}, [], True, "off"),  # STFT frontend: measured slower in bfloat16
-    ({"amx_tile", "amx_bf16"}, [], False, "bfloat16"),
-    ({"avx2", "avx512f", "fma"}, [], False, "off"),  # no native bfloat16: emulated, slower
-    (set(), [(8, 6)], True, "bfloat16"),  # Ampere and later
-    (set(), [(7, 5)], False, "float16"),  # Turing, Volta: float16 tensor cores
-    (set(), [(8, 0), (7, 0)], False, "float16"),  # what every GPU runs
-    ({"avx512_bf16"}, [(6, 1)], False, "off"),  # an older GPU runs the network, not the CPU
+RAW = {"model_name": "tcn", "nb_pre_conv": 0}
+STFT = {"model_name": "tcn", "nb_pre_conv": 4}
+DEEPSS = {"model_name": "tcn", "nb_pre_conv": 0, "architecture": "deepss"}
+
+
+@pytest.mark.parametrize("flags, gpus, network, expected", [
+    ({"avx512f", "avx512_bf16"}, [], RAW, "bfloat16"),  # this machine's kind, raw audio: measured faster
+    ({"avx512f", "avx512_bf16"}, [], STFT, "off"),  # STFT frontend: measured slower in bfloat16
+    ({"amx_tile", "amx_bf16"}, [], RAW, "bfloat16"),
+    ({"avx2", "avx512f", "fma"}, [], RAW, "off"),  # no native bfloat16: emulated, slower
+    (set(), [(8, 6)], STFT, "bfloat16"),  # Ampere and later
+    (set(), [(7, 5)], RAW, "float16"),  # Turing, Volta: float16 tensor cores
+    (set(), [(8, 0), (7, 0)], RAW, "float16"),  # what every GPU runs
+    ({"avx512_bf16"}, [(6, 1)], RAW, "off"),  # an older GPU runs the network, not the CPU
+    ({"avx512_bf16"}, [(9, 0)], DEEPSS, "off"),  # DeepSS's layers: float32 keeps DeepSS's probabilities
 ])
-def test_auto_is_what_the_hardware_runs_natively_and_was_measured_faster(flags, gpus, stft, expected):
-    assert native_precision(flags, gpus, stft_frontend=stft) == expected
-    assert resolve_precision("auto", stft_frontend=stft, flags=flags, gpus=gpus) == expected
+def test_auto_is_what_the_hardware_runs_natively_and_was_measured_faster(flags, gpus, network, expected):
+    assert resolve_precision("auto", network, flags=flags, gpus=gpus) == expected
+    spec = NetworkSpec.from_options(network, nb_channels=1, nb_classes=2) if "architecture" not in network else None
+    if spec is not None:  # a spec is read like its params
+        assert resolve_precision("auto", spec, flags=flags, gpus=gpus) == expected
     for choice in ("off", "bfloat16", "float16"):  # an explicit choice is taken as it is
-        assert resolve_precision(choice, stft_frontend=stft, flags=flags, gpus=gpus) == choice
+        assert resolve_precision(choice, network, flags=flags, gpus=gpus) == choice
     with pytest.raises(ValueError, match="mixed_precision must be one of auto, off, bfloat16, float16, got 'half'"):
-        resolve_precision("half", stft_frontend=stft, flags=flags, gpus=gpus)
+        resolve_precision("half", network, flags=flags, gpus=gpus)
 
 
 def test_cpu_flags_come_from_cpuinfo(tmp_path):
@@ -123,6 +130,37 @@ def test_a_mixed_network_reloads_and_predicts_float32_probabilities_in_either_pr
     assert 0 < difference.max() < 0.1 and difference.mean() < 0.01  # the same weights, rounded arithmetic
     assert len(in_float32.events["pulse"]) == pytest.approx(len(as_trained.events["pulse"]), rel=0.05)
     assert model_precision(load_network(prefix, "off")[0]) == "off"
+
+
+def test_a_mixed_network_that_keras_cannot_load_is_rebuilt_in_its_precision(mixed_run, monkeypatch):
+    import keras
+
+    result, wav = mixed_run
+    prefix = str(result.model_path).removesuffix("_model.h5")
+    loaded = predict(wav, prefix, keep_probabilities=True)
+
+    def refuse(*args, **kwargs):
+        raise ValueError("a newer Keras")
+
+    monkeypatch.setattr(keras.models, "load_model", refuse)
+    model, params = load_network(prefix)
+    assert model_precision(model) == "bfloat16"
+    rebuilt = predict(wav, model, params=params, keep_probabilities=True)
+    np.testing.assert_allclose(rebuilt.probabilities, loaded.probabilities, atol=1e-6)
+
+
+def test_dss_predict_runs_the_network_in_the_precision_asked_for(mixed_run, tmp_path):
+    result, wav = mixed_run
+    prefix = str(result.model_path).removesuffix("_model.h5")
+    saved = {}
+    for precision in ("off", "bfloat16"):
+        out = tmp_path / precision
+        assert main(["predict", str(wav), prefix, "--out-dir", str(out), "--save-probabilities",
+                     "--probabilities-dtype", "float32", "--mixed-precision", precision]) == 0
+        saved[precision] = np.load(out / "fly_probabilities.npy")
+        expected = predict(wav, prefix, precision=precision, keep_probabilities=True).probabilities
+        np.testing.assert_allclose(saved[precision], expected, atol=1e-6)
+    assert np.abs(saved["off"] - saved["bfloat16"]).max() > 1e-4  # the two really differ
 
 
 def test_a_deepss_network_predicts_in_bfloat16_close_to_deepss(tmp_path):

@@ -83,12 +83,10 @@ def predict_corpus(
 ) -> CorpusResult:
     """Annotate ``recordings`` (see :func:`.sources.find_recordings`) with the trained ``network`` (its prefix).
 
-    Outputs go beside each recording, or below ``out_dir`` (mirroring the
-    folders under the recordings' common folder); the summary to ``summary``,
-    by default ``predict_summary.csv`` in ``out_dir`` or that common folder.
-    Outputs of an earlier run that are up to date are skipped unless
-    ``force``; a file this program did not write (a person's annotations)
-    stops the run before anything is predicted, unless ``overwrite``.
+    Outputs go beside each recording, or below ``out_dir`` (mirroring the folders under the recordings' common
+    folder); the summary to ``summary``, by default ``predict_summary.csv`` in ``out_dir`` or that common folder.
+    Outputs of an earlier run that are up to date are skipped unless ``force``; a file this program did not write
+    (a person's annotations) stops the run before anything is predicted, unless ``overwrite``.
     ``save_probabilities``: also ``<stem>_probabilities.npy`` in ``probability_format``
     (:mod:`~napari_deepss.probability_files`). ``precision``: the network's arithmetic in every process
     (``auto``, ``off``, ``bfloat16``, ``float16``; None: as it trained). ``threads``: TensorFlow's in each process

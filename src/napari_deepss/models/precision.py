@@ -11,7 +11,10 @@ machine runs natively *and* what was measured faster here for the network
   bfloat16 for networks on the raw audio, where oneDNN's bfloat16
   convolutions measured 1.6-1.9x faster; off for networks with the STFT
   frontend, whose short frame-rate tensors trained slower in bfloat16;
-- anything else: off (float32).
+- anything else: off (float32);
+- and always off for networks with DeepSS's layers (trained by DeepSS or
+  continued from one): in float32 they give DeepSS's probabilities to 1e-4,
+  which 16-bit arithmetic would give up (asked for explicitly, they run in it).
 
 Under a mixed policy the layers compute in bfloat16/float16 and keep float32
 weights; the STFT frontends, the upsampling of the logits and the softmax stay
@@ -27,13 +30,16 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..network_params import has_deepss_architecture
+
 PRECISIONS = ("auto", "off", "bfloat16", "float16")
 #: Keras dtype policy of each resolved precision
 POLICIES = {"off": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
 HELP = ("Arithmetic of the network: 'bfloat16' or 'float16' compute in 16 bits with float32 weights, loss and "
         "probabilities (about twice as fast where the hardware runs it natively); 'off': float32; 'auto': bfloat16 "
         "on CPUs with AVX512-BF16/AMX for raw-audio networks (measured faster; not with the STFT frontend), "
-        "bfloat16 on GPUs of compute capability >= 8, float16 on >= 7, else off.")
+        "bfloat16 on GPUs of compute capability >= 8, float16 on >= 7, else off; off for networks with DeepSS's "
+        "layers (float32 gives DeepSS's probabilities).")
 #: CPU flags (``/proc/cpuinfo``) of native bfloat16 arithmetic
 BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 CPUINFO = Path("/proc/cpuinfo")
@@ -63,32 +69,39 @@ def gpu_capabilities() -> list[tuple[int, int]]:
     return found
 
 
-def native_precision(flags: Iterable[str], gpus: list[tuple[int, int]], *, stft_frontend: bool) -> str:
-    """What ``auto`` means on a machine with these CPU ``flags`` and GPU compute capabilities (see the docstring)."""
+def network_kind(params) -> str:
+    """``deepss`` (DeepSS's layers), ``stft`` (our network with the STFT frontend) or ``raw``, of a params dict
+    (a ``_params.yaml``, a training run's) or a :class:`~.spec.NetworkSpec`."""
+    values = params if isinstance(params, dict) else params.to_dict()
+    if has_deepss_architecture(values):
+        return "deepss"
+    return "stft" if values.get("nb_pre_conv") else "raw"
+
+
+def native_precision(flags: Iterable[str], gpus: list[tuple[int, int]], kind: str) -> str:
+    """What ``auto`` means for a network of this :func:`network_kind` on a machine with these CPU ``flags`` and
+    GPU compute capabilities (see the module docstring)."""
+    if kind == "deepss":
+        return "off"
     if gpus:
         slowest = min(gpus)
         return "bfloat16" if slowest >= (8, 0) else "float16" if slowest >= (7, 0) else "off"
-    if BF16_CPU_FLAGS & set(flags) and not stft_frontend:
+    if BF16_CPU_FLAGS & set(flags) and kind == "raw":
         return "bfloat16"
     return "off"
 
 
-def resolve_precision(choice: str, *, stft_frontend: bool, flags: Iterable[str] | None = None,
+def resolve_precision(choice: str, params, *, flags: Iterable[str] | None = None,
                       gpus: list[tuple[int, int]] | None = None) -> str:
     """``off``, ``bfloat16`` or ``float16``: ``choice`` itself, or for ``auto`` :func:`native_precision` of this
-    machine (``flags``/``gpus`` default to what it reports; finding the GPUs imports TensorFlow)."""
+    machine for the network ``params`` describe (a params dict or spec; ``flags``/``gpus`` default to what the
+    machine reports; finding the GPUs imports TensorFlow)."""
     if choice not in PRECISIONS:
         raise ValueError(f"mixed_precision must be one of {', '.join(PRECISIONS)}, got {choice!r}")
     if choice != "auto":
         return choice
-    return native_precision(cpu_flags() if flags is None else flags,
-                            gpu_capabilities() if gpus is None else gpus, stft_frontend=stft_frontend)
-
-
-def has_stft_frontend(params) -> bool:
-    """Whether a network (its params dict or spec) starts with the STFT frontend."""
-    value = params.get("nb_pre_conv", 0) if isinstance(params, dict) else params.nb_pre_conv
-    return bool(value)
+    return native_precision(cpu_flags() if flags is None else flags, gpu_capabilities() if gpus is None else gpus,
+                            network_kind(params))
 
 
 @contextlib.contextmanager

@@ -226,14 +226,14 @@ def _fit(config, params, parts, model_path, progress, stop):
     import tensorflow as tf
 
     from ..models import build_network
-    from ..models.precision import has_stft_frontend, resolve_precision
+    from ..models.precision import resolve_precision
     from .callbacks import TrainingMonitor
 
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     strategy = _mirrored_strategy(tf) if config.multi_gpu else tf.distribute.get_strategy()
     params["nb_replicas"] = strategy.num_replicas_in_sync
-    params["trained_precision"] = resolve_precision(config.mixed_precision, stft_frontend=has_stft_frontend(params))
+    params["trained_precision"] = resolve_precision(config.mixed_precision, params)
     with strategy.scope():
         model = build_network(params, params["trained_precision"])
         if config.init_model:
