@@ -74,15 +74,22 @@ def load_network(prefix: str | os.PathLike, precision: str | None = None):
 
 def in_precision(model, params: dict, precision: str):
     """``model``, or the same network rebuilt to compute in ``precision`` (resolved for this machine) with its
-    weights (mixed networks keep float32 weights, so nothing is rounded)."""
+    weights (mixed networks keep float32 weights, so nothing is rounded). A network its params cannot rebuild
+    (made by hand, or by older code with other layers) stays as it is, with a warning."""
     from .models import build_network
     from .models.precision import model_precision, resolve_precision
 
-    wanted = resolve_precision(precision, params)
-    if model_precision(model) == wanted:
+    wanted, current = resolve_precision(precision, params), model_precision(model)
+    if current == wanted:
         return model
-    rebuilt = build_network(params, wanted)
-    rebuilt.set_weights(model.get_weights())
+    try:
+        rebuilt = build_network(params, wanted)
+        rebuilt.set_weights(model.get_weights())
+    except (KeyError, ValueError, TypeError) as err:
+        named = {"off": "float32"}
+        log.warning("the network cannot be rebuilt from its params to compute in %s (%s); it computes in %s as "
+                    "saved", named.get(wanted, wanted), err, named.get(current, current))
+        return model
     return rebuilt
 
 

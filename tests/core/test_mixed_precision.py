@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 from deepss_fixtures import deepss_prediction
-from predict_helpers import fly_slice
+from predict_helpers import fly_slice, saved_amplitude_network
 
 from napari_deepss import make_dataset, train
 from napari_deepss.cli import main
@@ -161,6 +161,16 @@ def test_dss_predict_runs_the_network_in_the_precision_asked_for(mixed_run, tmp_
         expected = predict(wav, prefix, precision=precision, keep_probabilities=True).probabilities
         np.testing.assert_allclose(saved[precision], expected, atol=1e-6)
     assert np.abs(saved["off"] - saved["bfloat16"]).max() > 1e-4  # the two really differ
+
+
+def test_a_network_its_params_cannot_rebuild_predicts_as_saved_with_a_warning(tmp_path, caplog):
+    import logging
+
+    prefix = saved_amplitude_network(tmp_path)  # set by hand; its params do not describe a network
+    with caplog.at_level(logging.WARNING, logger="napari_deepss.network_files"):
+        model, _ = load_network(prefix, "bfloat16")
+    assert model_precision(model) == "off"
+    assert "cannot be rebuilt from its params to compute in bfloat16" in caplog.text and "float32 as saved" in caplog.text
 
 
 def test_a_deepss_network_predicts_in_bfloat16_close_to_deepss(tmp_path):
