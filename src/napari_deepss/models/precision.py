@@ -21,8 +21,8 @@ machine runs natively *and* what was measured faster here for the network
 
 Under a mixed policy the layers compute in bfloat16/float16 and keep float32
 weights; the STFT frontends, the upsampling of the logits and the softmax stay
-float32 (their builders give them ``dtype="float32"``), so the probabilities and the loss are
-float32. :func:`dtype_policy` sets Keras's global policy only while a network
+float32 (their builders give them ``dtype="float32"``), so the probabilities
+and the loss are float32. :func:`dtype_policy` sets Keras's global policy only while a network
 is built and restores the previous one, so nothing leaks into the next model.
 Importing this module does not import TensorFlow.
 """
@@ -41,9 +41,8 @@ POLICIES = {"off": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_fl
 HELP = ("Arithmetic of the network: 'bfloat16' or 'float16' compute in 16 bits with float32 weights, loss and "
         "probabilities (about twice as fast where the hardware runs it natively); 'off': float32; 'auto': bfloat16 "
         "on CPUs with AVX512-BF16/AMX for raw-audio networks (measured faster at the same accuracy; not yet with the "
-        "STFT frontend), "
-        "bfloat16 on GPUs of compute capability >= 8, float16 on >= 7, else off; off for networks with DeepSS's "
-        "layers (float32 gives DeepSS's probabilities).")
+        "STFT frontend), bfloat16 on GPUs of compute capability >= 8, float16 on >= 7, else off; off for networks "
+        "with DeepSS's layers (float32 gives DeepSS's probabilities).")
 #: CPU flags (``/proc/cpuinfo``) of native bfloat16 arithmetic
 BF16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 CPUINFO = Path("/proc/cpuinfo")
