@@ -32,14 +32,16 @@ def train_tiny_fly_network(fly_wav: Path, folder: Path) -> tuple[str, Path]:
     """Train a tiny TCN for two epochs on a 12 s fly slice; returns ``(model prefix, wav of the slice)``.
 
     Kernel 3 with dilations 1 and 2 sees 3 samples to each side, exactly its
-    ``data_padding``, so chunked prediction must equal one pass over the signal.
+    ``data_padding``, so chunked prediction must equal one pass over the signal
+    (to float32's rounding: the network computes in float32 on every machine).
     """
     from napari_deepss import make_dataset, train
 
     wav = fly_slice(fly_wav, folder / "data")
     make_dataset(wav.parent, folder / "fly.npy")
     result = train(data_dir=str(folder / "fly.npy"), save_dir=str(folder / "fly.res"), nb_hist=256, nb_filters=8,
-                   kernel_size=3, nb_conv=1, dilations=[1, 2], nb_epoch=2, batch_size=8, verbose=0, seed=1)
+                   kernel_size=3, nb_conv=1, dilations=[1, 2], nb_epoch=2, batch_size=8, verbose=0, seed=1,
+                   mixed_precision="off")
     return str(result.model_path).removesuffix("_model.h5"), wav
 
 

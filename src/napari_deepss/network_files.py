@@ -52,8 +52,12 @@ def network_paths(prefix: str | os.PathLike) -> tuple[Path, Path]:
     return paths
 
 
-def load_network(prefix: str | os.PathLike):
-    """``(Keras model, params dict)`` of a trained network, napari-deepss's or DeepSS's (see the module docstring)."""
+def load_network(prefix: str | os.PathLike, precision: str | None = None):
+    """``(Keras model, params dict)`` of a trained network, napari-deepss's or DeepSS's (see the module docstring).
+
+    ``precision``: compute in ``off`` (float32), ``bfloat16``, ``float16`` or ``auto``
+    (:mod:`~napari_deepss.models.precision`) whatever the network trained in; None: as saved.
+    """
     model_path, params_path = network_paths(prefix)
     params = check_prediction_params(read_params(params_path), params_path)
     quiet_tensorflow()
@@ -68,7 +72,28 @@ def load_network(prefix: str | os.PathLike):
                               f"{model.output_shape[-1]} classes, but the params name {params.get('nb_channels')} "
                               f"channel(s) and {len(params['class_names'])} classes")
     mark("network")
-    return model, params
+    return (model if precision is None else in_precision(model, params, precision)), params
+
+
+def in_precision(model, params: dict, precision: str):
+    """``model``, or the same network rebuilt to compute in ``precision`` (resolved for this machine) with its
+    weights (mixed networks keep float32 weights, so nothing is rounded). A network its params cannot rebuild
+    (made by hand, or by older code with other layers) stays as it is, with a warning."""
+    from .models import build_network
+    from .models.precision import model_precision, prediction_precision
+
+    wanted, current = prediction_precision(precision, params), model_precision(model)
+    if current == wanted:
+        return model
+    try:
+        rebuilt = build_network(params, wanted)
+        rebuilt.set_weights(model.get_weights())
+    except (KeyError, ValueError, TypeError) as err:
+        named = {"off": "float32"}
+        log.warning("the network cannot be rebuilt from its params to compute in %s (%s); it computes in %s as "
+                    "saved", named.get(wanted, wanted), err, named.get(current, current))
+        return model
+    return rebuilt
 
 
 def _keras_model(model_path: Path, params_path: Path, params: dict):
@@ -85,13 +110,16 @@ def _keras_model(model_path: Path, params_path: Path, params: dict):
 
 
 def _rebuilt(model_path: Path, params_path: Path, params: dict):
-    """The network the params describe, with the weights of the model file: by layer name for ours, in order for
-    DeepSS's layers (their names are Keras's automatic ones, numbered by what the process built before)."""
+    """The network the params describe, in the precision it trained in, with the weights of the model file: by
+    layer name for ours, in order for DeepSS's layers (their names are Keras's automatic ones, numbered by what
+    the process built before)."""
     from .models import build_network
     from .models.h5_weights import set_weights_by_name, set_weights_in_order
+    from .models.precision import POLICIES
 
+    trained = params.get("trained_precision")
     try:
-        model = build_network(params)
+        model = build_network(params, trained if trained in POLICIES else "off")
     except KeyError as err:
         problem = f"{err.args[0]}: missing; the network cannot be rebuilt without it"
         raise FileFormatError(params_path, problem) from None

@@ -73,6 +73,7 @@ def predict(
     batch_size: int = DEFAULT_BATCH_SIZE,
     keep_probabilities: bool | str | os.PathLike = False,
     probability_format: ProbabilityFormat | None = None,
+    precision: str | None = None,
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
 ) -> Prediction:
@@ -85,12 +86,12 @@ def predict(
     own, :meth:`PostprocessOptions.from_params`). ``keep_probabilities``:
     ``True`` returns them as a float32 array; a path (``.npy``) writes them
     there in ``probability_format`` (default: float16 at the network's rate)
-    and returns a read-only memory map of it. ``progress`` counts samples
-    at the network's rate, one report per batch; setting ``stop`` raises
-    :class:`~napari_deepss.jobs.Stopped` after the current batch and leaves no
-    file behind.
+    and returns a read-only memory map of it. ``precision``: that of a network
+    given by its prefix (:func:`~napari_deepss.network_files.load_network`). ``progress`` counts samples
+    at the network's rate, one report per batch; ``stop`` raises
+    :class:`~napari_deepss.jobs.Stopped` after the current batch, leaving no file.
     """
-    model, params = resolve_model(model, params)
+    model, params = resolve_model(model, params, precision)
     source = audio if isinstance(audio, (str, os.PathLike)) else "audio"
     x, rate = _samples(audio, samplerate)
     expected = int(params.get("nb_channels", x.shape[1]))
@@ -124,12 +125,13 @@ def predict(
     )
 
 
-def resolve_model(model, params: dict | None = None):
-    """``(Keras model, params)`` from a trained network's prefix, or a model with its params."""
+def resolve_model(model, params: dict | None = None, precision: str | None = None):
+    """``(Keras model, params)`` from a trained network's prefix (computing in ``precision``, None: as saved), or a
+    model with its params (as it is)."""
     if isinstance(model, (str, os.PathLike)):
         from .network_files import load_network
 
-        return load_network(model)
+        return load_network(model, precision)
     if params is None:
         raise ValueError("a Keras model needs its params (the dict of its _params.yaml)")
     return model, params

@@ -54,7 +54,8 @@ def test_the_training_step_is_traced_once(fly_store, tmp_path, monkeypatch):
 
 def test_training_learns_what_it_learned_before(fly_store, tmp_path, monkeypatch):
     """Keras's Adam without the optimizer built beforehand (as before) and now: the same losses, epoch by epoch."""
-    config = TrainConfig(data_dir=str(fly_store), save_dir=str(tmp_path), nb_epoch=3, **TINY)
+    # float32: bfloat16 (``auto`` on CPUs with AVX512-BF16) rounds differently with every change of the update's ops
+    config = TrainConfig(data_dir=str(fly_store), save_dir=str(tmp_path), nb_epoch=3, mixed_precision="off", **TINY)
     now = train(config).history
     monkeypatch.setattr(optimizer, "FusedAdam", keras.optimizers.Adam)
     monkeypatch.setattr(trainer, "build_optimizer", lambda model: None)

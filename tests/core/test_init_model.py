@@ -38,7 +38,7 @@ def test_a_network_given_the_source_weights_predicts_as_the_source(fly):
 
     wav, _, prefix = fly
     source_model, params = load_model(prefix)
-    fresh = build_model(NetworkSpec.from_options(params))
+    fresh = build_model(NetworkSpec.from_options(params), params["trained_precision"])  # auto may be bfloat16
     record = initialise(fresh, prefix, params["class_names"])
     assert record["added"] == [] and record["dropped"] == [] and record["model"].endswith("_model.h5")
     expected = predict(wav, source_model, params=params, keep_probabilities=True).probabilities

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from ..annotations import ANNOTATIONS_SUFFIX
 from ..cpu_threads import ENVIRONMENT
+from ..models.precision import PREDICT_HELP
+from ..models.precision import PRECISIONS
 from ..options import Options, add_arguments, given_values, option
 from ..phase_times import timeline
 from ..postprocess import PostprocessOptions
@@ -93,6 +95,8 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
                         help="chunks predicted at once; more is faster and needs more memory "
                         f"(default: {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--mixed-precision", choices=PRECISIONS, default="auto",
+                        help=PREDICT_HELP)
     parser.add_argument("--threads", type=int, default=0, metavar="N",
                         help=f"TensorFlow threads (with --workers: per worker); 0 (default): the {ENVIRONMENT} "
                         "environment variable if set, else the cores this process may use (CPU affinity and "
@@ -139,8 +143,9 @@ def _run(args: argparse.Namespace, clock) -> int:
                 recordings, args.model_prefix, options=options, suffix=args.suffix,
                 out_dir=args.out_dir, summary=args.summary, overwrite=args.overwrite, force=args.force,
                 save_probabilities=args.save_probabilities, probability_format=probability_format,
-                batch_size=args.batch_size, threads=args.threads or None, workers=args.workers,
-                scheduler=args.scheduler, progress=_with_file_lines(bar, clock if verbose >= 2 else None), stop=stop)
+                batch_size=args.batch_size, precision=args.mixed_precision, threads=args.threads or None,
+                workers=args.workers, scheduler=args.scheduler,
+                progress=_with_file_lines(bar, clock if verbose >= 2 else None), stop=stop)
     except Stopped as stopped:
         outcome = stopped.result
     _print_failures(outcome)

@@ -74,6 +74,7 @@ def predict_corpus(
     save_probabilities: bool = False,
     probability_format: ProbabilityFormat | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    precision: str | None = None,
     threads: int | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -82,14 +83,13 @@ def predict_corpus(
 ) -> CorpusResult:
     """Annotate ``recordings`` (see :func:`.sources.find_recordings`) with the trained ``network`` (its prefix).
 
-    Outputs go beside each recording, or below ``out_dir`` (mirroring the
-    folders under the recordings' common folder); the summary to ``summary``,
-    by default ``predict_summary.csv`` in ``out_dir`` or that common folder.
-    Outputs of an earlier run that are up to date are skipped unless
-    ``force``; a file this program did not write (a person's annotations)
-    stops the run before anything is predicted, unless ``overwrite``.
+    Outputs go beside each recording, or below ``out_dir`` (mirroring the folders under the recordings' common
+    folder); the summary to ``summary``, by default ``predict_summary.csv`` in ``out_dir`` or that common folder.
+    Outputs of an earlier run that are up to date are skipped unless ``force``; a file this program did not write
+    (a person's annotations) stops the run before anything is predicted, unless ``overwrite``.
     ``save_probabilities``: also ``<stem>_probabilities.npy`` in ``probability_format``
-    (:mod:`~napari_deepss.probability_files`). ``threads``: TensorFlow's in each process
+    (:mod:`~napari_deepss.probability_files`). ``precision``: the network's arithmetic in every process
+    (``auto``, ``off``, ``bfloat16``, ``float16``; None: as it trained). ``threads``: TensorFlow's in each process
     (:mod:`~napari_deepss.cpu_threads`). ``workers``: a local Dask cluster of that many
     processes; ``scheduler``: the address (or scheduler file) of a running Dask cluster.
     """
@@ -103,7 +103,7 @@ def predict_corpus(
     if not recordings:
         raise ValueError("no recordings to predict")
     form = (probability_format or ProbabilityFormat()) if save_probabilities else None
-    recipe, network_mtime = _recipe(network, options or PostprocessOptions(), form)
+    recipe, network_mtime = _recipe(network, options or PostprocessOptions(), form, precision)
     rows, tasks = _plan(recordings, plan_outputs(recordings, suffix, out_dir), recipe, network_mtime,
                         overwrite, force)
     summary = Path(os.path.normpath(Path(summary or Path(out_dir or corpus_root(recordings)) / SUMMARY_NAME)
@@ -123,13 +123,14 @@ def predict_corpus(
     return outcome
 
 
-def _recipe(network, options: PostprocessOptions, probabilities: ProbabilityFormat | None) -> tuple[Recipe, int]:
+def _recipe(network, options: PostprocessOptions, probabilities: ProbabilityFormat | None,
+            precision: str | None) -> tuple[Recipe, int]:
     """What makes this run's outputs, and the time the network last changed (FileFormatError if it is missing)."""
     from ..network_files import MODEL_SUFFIX, network_paths
 
     files = network_paths(network)
     prefix = os.path.normpath(files[0].absolute()).removesuffix(MODEL_SUFFIX)
-    return Recipe(prefix, options, probabilities), max(f.stat().st_mtime_ns for f in files)
+    return Recipe(prefix, options, probabilities, precision), max(f.stat().st_mtime_ns for f in files)
 
 
 def _plan(recordings, planned, recipe: Recipe, network_mtime: int, overwrite: bool, force: bool):
@@ -200,7 +201,7 @@ class _InProcess:
 
         self.recipe, self.batch_size = recipe, batch_size
         quiet_tensorflow(threads=threads)
-        self.network = resolve_model(recipe.network)
+        self.network = resolve_model(recipe.network, precision=recipe.precision)
 
     def run(self, tasks, tally: _Tally, stop) -> Iterator[FileResult]:
         for task in tasks:

@@ -77,7 +77,8 @@ class DaskEngine:
                 self.tf_threads = tensorflow_threads(self.threads, share=self.workers)
                 self.client.run(exit_promptly)
             # the network's errors (a file missing, a model that does not load) once, not once per recording
-            self.client.submit(check_network, self.recipe.network, self.tf_threads, pure=False).result()
+            self.client.submit(check_network, self.recipe.network, self.tf_threads, self.recipe.precision,
+                               pure=False).result()
             self._stack = self._stack.pop_all()
         return self
 
@@ -175,18 +176,18 @@ def predict_on_worker(task: FileTask, recipe: Recipe, batch_size: int, tf_thread
     stop = _RunFlag(run_id)
     if stop.is_set():
         return FileResult(task.recording, task.outputs.csv, PENDING, "the run was stopped before this recording")
-    network = load_network(recipe.network, tf_threads)
+    network = load_network(recipe.network, tf_threads, recipe.precision)
     return predict_file(task, recipe, network, batch_size=batch_size, stop=stop,
                         progress=_events(get_worker(), topic, str(task.recording)))
 
 
-def check_network(prefix: str, tf_threads: int | None) -> None:
+def check_network(prefix: str, tf_threads: int | None, precision: str | None = None) -> None:
     """Load the network in a worker (where it stays cached): its errors reach the client once, as they are."""
-    load_network(prefix, tf_threads)
+    load_network(prefix, tf_threads, precision)
 
 
-def load_network(prefix: str, tf_threads: int | None):
-    """``(model, params)``, loaded once per worker process.
+def load_network(prefix: str, tf_threads: int | None, precision: str | None = None):
+    """``(model, params)``, loaded once per worker process, computing in ``precision`` (None: as saved).
 
     TensorFlow's pools get ``tf_threads`` threads at the first load, or the worker's ``nthreads`` when None.
     """
@@ -197,12 +198,12 @@ def load_network(prefix: str, tf_threads: int | None):
     from ..prediction import resolve_model
     from ..quiet_tensorflow import quiet_tensorflow
 
-    key = (prefix, *(f.stat().st_mtime_ns for f in network_paths(prefix)))
+    key = (prefix, precision, *(f.stat().st_mtime_ns for f in network_paths(prefix)))
     with _network_lock:
         if key not in _network:
             quiet_tensorflow(threads=tf_threads or get_worker().state.nthreads)
             _network.clear()
-            _network[key] = resolve_model(prefix)
+            _network[key] = resolve_model(prefix, precision=precision)
             network_loads += 1
         return _network[key]
 

@@ -14,7 +14,9 @@ Contract used by the trainer and by prediction:
   probabilities (every sample's classes sum to 1). ``MODELS``: model_name ->
   builder. ``build_network(params)`` builds what a params dict describes:
   ``build_model`` of its spec, or DeepSS's own layers (:mod:`.deepss`) for a
-  network trained by DeepSS or continued from one.
+  network trained by DeepSS or continued from one. Both take a ``precision``
+  (``off``, ``bfloat16``, ``float16``; :mod:`.precision` says what ``auto``
+  resolves to here): the layers compute in it, the probabilities stay float32.
 - ``build_model``, ``build_network``, ``custom_objects`` and ``MODELS`` live in
   :mod:`.build` and are imported from there on first use, so importing this
   package (and the spec) does not import Keras. Importing :mod:`.build`

@@ -14,6 +14,7 @@ import keras
 
 from ..network_params import has_deepss_architecture
 from .deepss import DeepSSChannelNormalization, DeepSSSpectrogram, build_deepss_model
+from .precision import dtype_policy
 from .spec import MODEL_NAMES, NetworkSpec
 from .stft import STFTMagnitudeDB
 from .tcn import build_tcn
@@ -24,17 +25,20 @@ from .upsample import LinearUpSampling1D
 MODELS: dict[str, Callable[[NetworkSpec], keras.Model]] = {name: build_tcn for name in MODEL_NAMES}
 
 
-def build_model(spec: NetworkSpec) -> keras.Model:
-    """The uncompiled network ``spec`` describes (see the ``napari_deepss.models`` docstring)."""
-    return MODELS[spec.model_name](spec)
+def build_model(spec: NetworkSpec, precision: str = "off") -> keras.Model:
+    """The uncompiled network ``spec`` describes (see the ``napari_deepss.models`` docstring), computing in
+    ``precision`` (``off``, ``bfloat16``, ``float16``: :mod:`.precision`)."""
+    with dtype_policy(precision):
+        return MODELS[spec.model_name](spec)
 
 
-def build_network(params: dict) -> keras.Model:
+def build_network(params: dict, precision: str = "off") -> keras.Model:
     """The uncompiled network a params dict (a ``_params.yaml``, or a training run's) describes: DeepSS's layers
     for a network trained by DeepSS or continued from one (``has_deepss_architecture``), else ours."""
     if has_deepss_architecture(params):
-        return build_deepss_model(params)
-    return build_model(NetworkSpec.from_options(params))
+        with dtype_policy(precision):
+            return build_deepss_model(params)
+    return build_model(NetworkSpec.from_options(params), precision)
 
 
 def custom_objects() -> dict[str, type]:

@@ -96,7 +96,7 @@ def build_deepss_model(params: dict) -> keras.Model:
     x = inputs
     nb_pre_conv = options["nb_pre_conv"]
     if nb_pre_conv:
-        x = DeepSSSpectrogram(params.get("pre_nb_dft", 64), 2**nb_pre_conv, name="trainable_stft")(x)
+        x = DeepSSSpectrogram(params.get("pre_nb_dft", 64), 2**nb_pre_conv, name="trainable_stft", dtype="float32")(x)
     nb_filters, kernel_size = params["nb_filters"], params["kernel_size"]
     x = keras.layers.Conv1D(nb_filters, 1, padding="same")(x)
     skips = []
@@ -112,7 +112,7 @@ def build_deepss_model(params: dict) -> keras.Model:
             x = keras.layers.Add()([x, skip])
             skips.append(skip)
     x = keras.layers.ReLU()(keras.layers.Add()(skips) if len(skips) > 1 else skips[0])
-    x = keras.layers.Dense(params["nb_classes"], activation="softmax")(x)
+    x = keras.layers.Dense(params["nb_classes"], activation="softmax", dtype="float32")(x)
     if nb_pre_conv:
-        x = keras.layers.UpSampling1D(2**nb_pre_conv)(x)
+        x = keras.layers.UpSampling1D(2**nb_pre_conv, dtype="float32")(x)
     return keras.Model(inputs, x, name="DeepSS_TCN")

@@ -86,7 +86,7 @@ def stft_frontend(inputs, *, hop: int, n_dft: int, nb_filters: int, kernel_size:
     dominating the first steps of training; loudness survives it because each
     filter weighs the bins differently.
     """
-    x = STFTMagnitudeDB(n_dft=n_dft, hop=hop, name="trainable_stft")(inputs)
+    x = STFTMagnitudeDB(n_dft=n_dft, hop=hop, name="trainable_stft", dtype="float32")(inputs)
     x = keras.layers.Conv1D(nb_filters, kernel_size, padding="same", name="frontend_conv")(x)
     x = keras.layers.LayerNormalization(name="frontend_norm")(x)
     return keras.layers.ReLU(name="frontend_relu")(x)

@@ -45,6 +45,6 @@ def build_tcn(spec: NetworkSpec) -> keras.Model:
     x = keras.layers.ReLU(name="skip_relu")(x)
     x = keras.layers.Dense(spec.nb_classes, name="class_logits")(x)
     if spec.nb_pre_conv and spec.upsample:
-        x = LinearUpSampling1D(spec.downsample_factor, name="upsample_to_input_rate")(x)
-    outputs = keras.layers.Softmax(name="class_probabilities")(x)
+        x = LinearUpSampling1D(spec.downsample_factor, name="upsample_to_input_rate", dtype="float32")(x)
+    outputs = keras.layers.Softmax(name="class_probabilities", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="TCN")

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..models.precision import HELP as PRECISION_HELP
+from ..models.precision import PRECISIONS
 from ..models.spec import NetworkOptions
 from ..options import ADVANCED, Options, option
 
@@ -142,6 +144,8 @@ class TrainConfig(NetworkOptions, TrainingDataOptions):
     multi_gpu: bool = option(False, "Use all GPUs", "Spread training over all visible GPUs with "
                              "tf.distribute.MirroredStrategy (without a GPU: over the logical CPU devices).",
                              group=ADVANCED)
+    mixed_precision: str = option("auto", "Mixed precision", PRECISION_HELP, group=ADVANCED,
+                                  choices=PRECISIONS)
     jit_compile: bool = option(False, "Compile with XLA", "Compile the training step with XLA. Measured 3-14x slower "
                                "on the CPU (oneDNN kernels win), so off by default; may help on a GPU. Not used with "
                                "several devices.", group=ADVANCED)

@@ -291,14 +291,16 @@ def _compiled_network(config: TrainConfig, params: dict):
     import tensorflow as tf
 
     from ..models import build_network
+    from ..models.precision import resolve_precision
     from .optimizer import FusedAdam
 
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     strategy = _mirrored_strategy(tf) if config.multi_gpu else tf.distribute.get_strategy()
     params["nb_replicas"] = strategy.num_replicas_in_sync
+    params["trained_precision"] = resolve_precision(config.mixed_precision, params)
     with strategy.scope():
-        model = build_network(params)
+        model = build_network(params, params["trained_precision"])
         if config.init_model:
             params[INIT_RECORD_KEY] = initialise(model, config.init_model, params["class_names"])
         model.compile(
