@@ -12,7 +12,8 @@ from predict_helpers import fly_slice, saved_amplitude_network
 from napari_deepss import make_dataset, train
 from napari_deepss.cli import main
 from napari_deepss.models import NetworkSpec
-from napari_deepss.models.precision import cpu_flags, dtype_policy, model_precision, resolve_precision
+from napari_deepss.models.precision import (cpu_flags, dtype_policy, model_precision, prediction_precision,
+                                           resolve_precision)
 from napari_deepss.network_files import load_network
 from napari_deepss.prediction import predict
 from napari_deepss.training.config import TrainConfig
@@ -46,6 +47,23 @@ def test_auto_is_what_the_hardware_runs_natively_and_was_measured_faster(flags, 
         assert resolve_precision(choice, network, flags=flags, gpus=gpus) == choice
     with pytest.raises(ValueError, match="mixed_precision must be one of auto, off, bfloat16, float16, got 'half'"):
         resolve_precision("half", network, flags=flags, gpus=gpus)
+
+
+BF16_CPU = {"avx512f", "avx512_bf16"}
+
+
+@pytest.mark.parametrize("trained, flags, gpus, expected", [
+    ("off", BF16_CPU, [], "off"),  # a float32 network keeps the probabilities its scores were measured on
+    (None, BF16_CPU, [], "off"),  # older networks recorded nothing: float32
+    ("bfloat16", BF16_CPU, [], "bfloat16"),
+    ("bfloat16", {"avx2"}, [], "off"),  # trained in bfloat16 elsewhere, emulated here: float32
+    ("float16", set(), [(7, 5)], "float16"),
+    ("bfloat16", set(), [(7, 5)], "off"),  # a GPU without bfloat16
+])
+def test_prediction_auto_is_the_trained_precision_where_it_runs_natively(trained, flags, gpus, expected):
+    params = dict(RAW, **({} if trained is None else {"trained_precision": trained}))
+    assert prediction_precision("auto", params, flags=flags, gpus=gpus) == expected
+    assert prediction_precision("bfloat16", params, flags=flags, gpus=gpus) == "bfloat16"  # asked for: taken
 
 
 def test_cpu_flags_come_from_cpuinfo(tmp_path):
