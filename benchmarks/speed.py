@@ -15,7 +15,7 @@ Python process, as ``dss train`` starts one:
 it prints the forward FLOPs per input sample counted from the layers (:mod:`napari_deepss.model_flops`), the time
 from process start to the first finished training step, training chunk samples/s (up to 15 steps or 20 s after the
 third; FLOPs taken as 3x forward), prediction samples/s (``napari_deepss.predict`` on synthetic song after a
-warm-up, post-processing included), each speed's share of the float32 matmul rate (measured again in the network's own
+warm-up, post-processing included; both in the arithmetic ``--mixed-precision auto`` chooses here, printed), each speed's share of the float32 matmul rate (measured again in the network's own
 process right after, so that both see the same load) and the peak resident memory after training and after
 prediction. Prediction shares are given for the useful work (one pass per sample) and for the work the chunk layout
 runs (chunk samples per recording sample, 4 with the overlapping layout). Targets of issue 17 (2 cores), each
@@ -139,12 +139,14 @@ def child(name: str, store: str, started: float, steps: int) -> dict:
                 step_ms=1000 * step_seconds, predict_rate=len(x) / predict_seconds, flops=flops_per_sample(model),
                 layout_work=len(layout.starts) * layout.nb_hist / len(x), train_rss_mb=train_rss,
                 peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                padding=params["data_padding"], nb_hist=config.nb_hist, matmul=matmul_rate(seconds=1.0))
+                padding=params["data_padding"], nb_hist=config.nb_hist, matmul=matmul_rate(seconds=1.0),
+                precision=params.get("trained_precision", "off"))
 
 
 def network(name: str):
     """``(model, params)`` of a network with random weights, as a trained one's ``_params.yaml`` describes it."""
     from napari_deepss.models import NetworkSpec, build_model
+    from napari_deepss.models.precision import resolve_precision
     from napari_deepss.training.config import TrainConfig
 
     options, rate, channels, _, _ = NETWORKS[name]
@@ -153,7 +155,9 @@ def network(name: str):
               "class_types": ["segment", "event", "segment"], "samplerate_x_Hz": rate, "nb_channels": channels,
               "use_separable": config.separable_blocks(), "data_padding": config.data_padding,
               "stride": config.stride}
-    return build_model(NetworkSpec.from_options(params)), params
+    # the arithmetic ``dss train`` would choose for it here, which its saved network then predicts in
+    params["trained_precision"] = resolve_precision(config.mixed_precision, params)
+    return build_model(NetworkSpec.from_options(params), params["trained_precision"]), params
 
 
 def matmul_rate(sizes=(1024, 2048, 4096), seconds: float = 2.0) -> float:
@@ -191,7 +195,7 @@ def report(name: str, r: dict) -> None:
     gflop, rate = r["flops"] / 1e9, r["matmul"]
     useful = gflop * r["predict_rate"] / rate
     print(f"\n{name}: {r['flops'] / 1e6:.3f} MFLOP per input sample (forward), nb_hist {r['nb_hist']}, "
-          f"padding {r['padding']}")
+          f"padding {r['padding']}, arithmetic {r.get('precision', 'off').replace('off', 'float32')} (auto)")
     print(f"  prediction {r['predict_rate']:12,.0f} samples/s   {100 * useful:5.1f}% of the matmul rate useful, "
           f"{100 * useful * r['layout_work']:5.1f}% run (the layout runs {r['layout_work']:.2f} chunk samples "
           "per sample)")

@@ -52,11 +52,12 @@ def network_paths(prefix: str | os.PathLike) -> tuple[Path, Path]:
     return paths
 
 
-def load_network(prefix: str | os.PathLike, precision: str | None = None):
+def load_network(prefix: str | os.PathLike, precision: str | None = "auto"):
     """``(Keras model, params dict)`` of a trained network, napari-deepss's or DeepSS's (see the module docstring).
 
-    ``precision``: compute in ``off`` (float32), ``bfloat16``, ``float16`` or ``auto``
-    (:mod:`~napari_deepss.models.precision`) whatever the network trained in; None: as saved.
+    ``precision``: compute in ``off`` (float32), ``bfloat16``, ``float16``, or ``auto``: the precision it trained in
+    where this machine runs it natively, else float32 (:func:`~.models.precision.prediction_precision`); None: as
+    saved.
     """
     model_path, params_path = network_paths(prefix)
     params = check_prediction_params(read_params(params_path), params_path)

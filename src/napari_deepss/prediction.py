@@ -73,7 +73,7 @@ def predict(
     batch_size: int = DEFAULT_BATCH_SIZE,
     keep_probabilities: bool | str | os.PathLike = False,
     probability_format: ProbabilityFormat | None = None,
-    precision: str | None = None,
+    precision: str | None = "auto",
     progress: ProgressCallback | None = None,
     stop: threading.Event | None = None,
 ) -> Prediction:
@@ -125,7 +125,7 @@ def predict(
     )
 
 
-def resolve_model(model, params: dict | None = None, precision: str | None = None):
+def resolve_model(model, params: dict | None = None, precision: str | None = "auto"):
     """``(Keras model, params)`` from a trained network's prefix (computing in ``precision``, None: as saved), or a
     model with its params (as it is)."""
     if isinstance(model, (str, os.PathLike)):

@@ -74,7 +74,7 @@ def predict_corpus(
     save_probabilities: bool = False,
     probability_format: ProbabilityFormat | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    precision: str | None = None,
+    precision: str | None = "auto",
     threads: int | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -89,7 +89,7 @@ def predict_corpus(
     (a person's annotations) stops the run before anything is predicted, unless ``overwrite``.
     ``save_probabilities``: also ``<stem>_probabilities.npy`` in ``probability_format``
     (:mod:`~napari_deepss.probability_files`). ``precision``: the network's arithmetic in every process
-    (``auto``, ``off``, ``bfloat16``, ``float16``; None: as it trained). ``threads``: TensorFlow's in each process
+    (``auto``, ``off``, ``bfloat16``, ``float16``; None: as saved). ``threads``: TensorFlow's in each process
     (:mod:`~napari_deepss.cpu_threads`). ``workers``: a local Dask cluster of that many
     processes; ``scheduler``: the address (or scheduler file) of a running Dask cluster.
     """

@@ -181,12 +181,12 @@ def predict_on_worker(task: FileTask, recipe: Recipe, batch_size: int, tf_thread
                         progress=_events(get_worker(), topic, str(task.recording)))
 
 
-def check_network(prefix: str, tf_threads: int | None, precision: str | None = None) -> None:
+def check_network(prefix: str, tf_threads: int | None, precision: str | None = "auto") -> None:
     """Load the network in a worker (where it stays cached): its errors reach the client once, as they are."""
     load_network(prefix, tf_threads, precision)
 
 
-def load_network(prefix: str, tf_threads: int | None, precision: str | None = None):
+def load_network(prefix: str, tf_threads: int | None, precision: str | None = "auto"):
     """``(model, params)``, loaded once per worker process, computing in ``precision`` (None: as saved).
 
     TensorFlow's pools get ``tf_threads`` threads at the first load, or the worker's ``nthreads`` when None.

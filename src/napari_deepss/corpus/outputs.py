@@ -55,7 +55,7 @@ class Recipe:
     network: str
     options: PostprocessOptions
     probabilities: ProbabilityFormat | None
-    precision: str | None = None  # the network's arithmetic (napari_deepss.models.precision); None: as saved
+    precision: str | None = "auto"  # the network's arithmetic (napari_deepss.models.precision); None: as saved
 
 
 def corpus_root(recordings: list[Path]) -> Path:
