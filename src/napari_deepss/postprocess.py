@@ -57,7 +57,8 @@ PARAMS_KEY = "postprocess"
 
 @dataclass(frozen=True)
 class PostprocessOptions(Options):
-    """Thresholds (0-1) and durations (seconds) of the post-processing; DeepSS defaults."""
+    """Thresholds (0-1) and durations (seconds) of the post-processing; DeepSS defaults. And how many overlapping
+    chunks predict each sample (:mod:`.chunk_layout`), the one choice of how probabilities are made."""
 
     event_thres: float = option(0.5, "Event threshold", "An event is a peak of its class probability reaching "
                                 "this value (0-1).", minimum=0.0, maximum=1.0, step=0.01)
@@ -75,6 +76,9 @@ class PostprocessOptions(Options):
     segment_offset_shift: float = option(0.0, "Move offsets by (s)", "Add this to every segment offset (seconds; "
                                          "positive: later). Training measures it on the validation data.",
                                          minimum=-1.0, maximum=1.0, step=0.0001)
+    chunk_overlap: int = option(4, "Chunk overlap", "Chunks that predict each sample, averaged: 4 is the most "
+                                "accurate (bird: half the mistyped syllables of 1); 2 or 1 run the network 2x or 4x less. "
+                                "Networks trained by DeepSS use DeepSS's layout.", choices=(1, 2, 4))
 
     def __post_init__(self):
         self.check_values()

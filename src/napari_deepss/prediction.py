@@ -101,8 +101,8 @@ def predict(
     model_rate = float(params.get("samplerate_x_Hz") or rate)
     x = resample(x, *resampling_factors(rate, model_rate))
     class_names, class_types = list(params["class_names"]), list(params["class_types"])
-    layout = ChunkLayout.for_model(model, params, len(x))
     options = options or PostprocessOptions.from_params(params)
+    layout = ChunkLayout.for_model(model, params, len(x), options.chunk_overlap)
     post = Postprocessor(class_names, class_types, model_rate, options, deepss_rules=is_deepss_params(params))
     with contextlib.ExitStack() as files:
         store = probability_store(keep_probabilities, len(x), class_names, model_rate, probability_format, files)

@@ -157,13 +157,29 @@ def test_our_chunk_layout_averages_overlapping_chunks_without_their_edges(nb_his
     assert layout.window(int(starts[-1]))[-padding:].max() > 0
 
 
+@pytest.mark.parametrize("overlap", [1, 2])
+def test_a_smaller_chunk_overlap_runs_fewer_chunks(overlap):
+    layout = ChunkLayout(nb_hist=256, padding=32, n_samples=10_000, overlap=overlap)
+    assert layout.hop == (256 - 2 * 32 if overlap == 1 else 128)
+    covered = np.zeros(10_000)
+    for start in layout.starts:
+        covered[start + 32:start + 256 - 32] += 1
+    assert np.all(covered[32:-32] >= 1)  # every sample still in some chunk's middle
+    work = len(layout.starts) * 256 / 10_000
+    assert work == pytest.approx({1: 256 / 192, 2: 2.0}[overlap], rel=0.05)  # against 4 with the default
+    with pytest.raises(ValueError, match="chunk_overlap must be one of 1, 2, 4, got 3"):
+        PostprocessOptions(chunk_overlap=3)
+
+
 @pytest.fixture(scope="module")
 def tiny_network(fly_wav, tmp_path_factory):
     return train_tiny_fly_network(fly_wav, tmp_path_factory.mktemp("tiny"))
 
 
-def test_chunked_prediction_equals_one_pass_over_the_signal(tiny_network):
-    """No seams: the trained network run chunk by chunk gives what one long pass gives."""
+@pytest.mark.parametrize("overlap", [4, 2, 1])
+def test_chunked_prediction_equals_one_pass_over_the_signal(tiny_network, overlap):
+    """No seams: the trained network run chunk by chunk gives what one long pass gives (its context fits in its
+    padding), with every chunk overlap."""
     import soundfile
 
     from napari_deepss.models import NetworkSpec, build_model
@@ -175,7 +191,8 @@ def test_chunked_prediction_equals_one_pass_over_the_signal(tiny_network):
     one_pass = build_model(NetworkSpec.from_options(params, nb_hist=len(samples)))
     one_pass.set_weights(model.get_weights())
     reference = one_pass.predict_on_batch(samples[np.newaxis])[0]
-    chunked = predict(samples, prefix, samplerate=rate, batch_size=3, keep_probabilities=True).probabilities
+    chunked = predict(samples, prefix, samplerate=rate, batch_size=3, keep_probabilities=True,
+                      options=PostprocessOptions(chunk_overlap=overlap)).probabilities
     assert len(chunked) == len(samples)
     np.testing.assert_allclose(chunked, reference, atol=1e-5)
 
