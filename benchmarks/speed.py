@@ -28,19 +28,20 @@ network >= 1.5x DeepSS's chunk samples/s (32 x 256 per 0.23 s step).
 Uses TensorFlow's threads as napari-deepss sets them (``DSS_THREADS`` / the usable cores). Takes a few minutes
 on quiet cores (12 minutes at a load average of 10 on 2 cores).
 
-Measured on 2 cores shared with three other jobs (load average 9-11, so absolute figures are a third to a fifth of
-quiet ones; the shares, against a matmul rate taken in the same process, move less), TF 2.21, float32:
+Measured on 2 quiet cores (load average below 2; AMD EPYC Zen 4 with AVX512-BF16; TF 2.21; float32 matmul
+216-219 GFLOP/s), before (a499e2a) -> after issue 17 (the optimizer built before the first trace, a fused
+AMSGrad update, bfloat16 for raw-audio networks under ``--mixed-precision auto``):
 
-    network     MFLOP/sample  prediction /s (useful, run share)  training chunk /s (share)  first step  peak RSS
-    docs            1.014        10,927 (20%, 81%)                  18,724 (105%)              38 s      1.12 GB
-    raw 2048        1.014         5,990 (17%, 68%)                   8,118 (69%)               81 s      1.68 GB
-    bird stft       0.064       123,473 (14%, 56%)                 230,977 (79%)               84 s      1.17 GB
-    4 channels      0.707         9,581 (16%, 63%)                  10,980 (54%)               46 s      1.42 GB
+    network               prediction /s                     training chunk /s      first step   peak RSS
+    docs (bfloat16)        31,351 -> 49,750                 39,455 -> 56,568       17.7 -> 8.1 s  1.12 -> 0.89 GB
+    raw 2048 (bfloat16)    40,976 -> 59,198 (210k overlap 1) 45,365 -> 64,749       18.9 -> 8.2 s  1.66 -> 1.37 GB
+    bird stft (float32)   379,142 -> 396,730 (1.09-1.43M)  562,878 -> 507-525k     16.3 -> 7.8 s  1.17 -> 0.96 GB
+    4 channels (bfloat16)  43,147 -> 71,551                 49,516 -> 62,813       17.1 -> 8.2 s  1.38 -> 1.11 GB
 
-No target is met here. Two cannot be met on two such cores (AMD EPYC Zen 4 at 2.6 GHz: 32 float32 FLOP per cycle
-each, about 170 GFLOP/s at most) in float32 with the overlapping layout, which runs every sample 4 times: 5x
-DeepSS's STFT figure is 2.1 M samples/s, 135 GFLOP/s of useful work and 540 run; 2x DeepSS's raw figure on
-``docs`` is 62 GFLOP/s useful and 250 run (DeepSS's own grid also runs ``docs`` 4 times: stride 64 of 256).
+Targets: training 1.59x DeepSS (met); prediction 1.62x (docs) and 1.93x (raw 2048) of DeepSS's top raw figure, 6.8x
+with ``--chunk-overlap 1``; STFT 0.94x by default, 2.6-3.4x with ``--chunk-overlap 1`` (5x not met). 5x DeepSS's
+STFT figure is 2.1 M samples/s, 135 GFLOP/s of useful float32 work on these two cores even at one pass per sample;
+the default layout runs every sample 4 times (``napari_deepss.chunk_layout``).
 """
 
 from __future__ import annotations
