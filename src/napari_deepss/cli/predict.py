@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 from ..annotations import ANNOTATIONS_SUFFIX
 from ..cpu_threads import ENVIRONMENT
-from ..models.precision import PREDICT_HELP
-from ..models.precision import PRECISIONS
+from ..models.precision import PRECISIONS, PREDICT_HELP
 from ..options import Options, add_arguments, given_values, option
 from ..phase_times import timeline
 from ..postprocess import PostprocessOptions
@@ -49,7 +48,7 @@ on SLURM with dask-jobqueue); both need: pip install 'napari-deepss[cluster]'.
 """
 
 
-@dataclass
+@dataclass(frozen=True)
 class Terminal(Options):
     """What ``dss predict`` writes on the terminal besides a line per recording."""
 
@@ -95,8 +94,7 @@ def register(subparsers) -> None:
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, metavar="INT",
                         help="chunks predicted at once; more is faster and needs more memory "
                         f"(default: {DEFAULT_BATCH_SIZE})")
-    parser.add_argument("--mixed-precision", choices=PRECISIONS, default="auto",
-                        help=PREDICT_HELP)
+    parser.add_argument("--mixed-precision", choices=PRECISIONS, default="auto", help=PREDICT_HELP)
     parser.add_argument("--threads", type=int, default=0, metavar="N",
                         help=f"TensorFlow threads (with --workers: per worker); 0 (default): the {ENVIRONMENT} "
                         "environment variable if set, else the cores this process may use (CPU affinity and "
@@ -135,8 +133,8 @@ def _run(args: argparse.Namespace, clock) -> int:
     clock.mark("recordings found")
     verbose = Terminal.from_dict(vars(args)).verbose
     stop = threading.Event()
-    bar = ConsoleProgress("predict", verbose=verbose, unit="s", bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio "
-                          "[{elapsed}<{remaining}]")
+    bar = ConsoleProgress("predict", verbose=verbose, unit="s",
+                          bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} s of audio [{elapsed}<{remaining}]")
     try:
         with bar, stop_on_first_interrupt(stop, "dss predict: stopping after the current batch"):
             outcome = predict_corpus(
